@@ -1,0 +1,25 @@
+/*
+ * fd-table operations for the syscall layer (fs/sys_*.c); the table itself is private to
+ * fs/fdtable.c. Every function takes the table's lock itself; files returned are referenced.
+ */
+#ifndef LIBOS_FS_FDTABLE_H
+#define LIBOS_FS_FDTABLE_H
+
+#include "fs/fs.h"
+#include <stdbool.h>
+
+/* The file at fd (referenced) and, if cloexec is not NULL, its FD_CLOEXEC bit; NULL if fd is
+ * not open. */
+struct file *fdtable_get(struct fdtable *t, int fd, bool *cloexec);
+/* Closes fd: 0 or -EBADF. */
+int fdtable_close(struct fdtable *t, int fd);
+/* Makes newfd refer to f (closing what was there). 0, -EBADF (newfd outside 0..limit-1),
+ * -ENOMEM. */
+int fdtable_replace(struct fdtable *t, int newfd, struct file *f, bool cloexec);
+/* Sets fd's FD_CLOEXEC bit: 0 or -EBADF. */
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec);
+
+/* The host's standard stream host_fd as a file (fs/stdio.c). */
+int stdio_file_open(int host_fd, struct file **out);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * The standard streams: files whose I/O goes to the host's fds 0, 1 and 2.
+ *
+ * They are streams: no position, lseek and pread are -ESPIPE. A read or write is one OCALL and
+ * may be short, as on a real pipe or tty; the count the host reports is bounded by the length
+ * asked (ocall/ocall.h checks it). fstat reports a character device (S_IFCHR | 0620, as a tty
+ * shows): what the host fd really is (tty, pipe, file) would take another OCALL, and programs
+ * ask isatty() through TCGETS anyway, which is passed to the host.
+ */
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
+#include "mm/mm.h"
+#include "ocall/ocall.h"
+#include "uapi/errno.h"
+#include "util/log.h"
+#include "util/string.h"
+#include "util/uaccess.h"
+
+/* st_dev of the streams, and the st_rdev of a pseudo-terminal (major 136, minor 0). */
+#define STDIO_DEV  0x16
+#define STDIO_RDEV 0x8800
+
+static struct super_block stdio_sb = {.dev = STDIO_DEV};
+
+static int host_fd_of(struct file *f)
+{
+    return (int)f->inode->ino;
+}
+
+static ssize_t stdio_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    return host_read(host_fd_of(f), buf, len);
+}
+
+static ssize_t stdio_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+    return host_write(host_fd_of(f), buf, len);
+}
+
+static long stdio_ioctl(struct file *f, unsigned long request, unsigned long uarg)
+{
+    union {
+        struct ktermios t;
+        struct winsize w;
+    } u;
+    size_t len;
+    int ret;
+
+    switch (request) {
+    case TCGETS:
+        len = sizeof(u.t);
+        break;
+    case TIOCGWINSZ:
+        len = sizeof(u.w);
+        break;
+    default:
+        log_info("ioctl %#lx on a standard stream is not served", request);
+        return -ENOTTY;
+    }
+    memset(&u, 0, sizeof(u));
+    ret = host_ioctl(host_fd_of(f), request, &u, len);
+    if (ret < 0)
+        return ret;
+    return copy_to_user((void *)uarg, &u, len);
+}
+
+static const struct file_ops stdio_fops = {
+    .read = stdio_read,
+    .write = stdio_write,
+    .ioctl = stdio_ioctl,
+};
+
+static int stdio_getattr(struct inode *inode, struct stat *st)
+{
+    st->st_dev = STDIO_DEV;
+    st->st_ino = inode->ino + 1;
+    st->st_nlink = 1;
+    st->st_mode = S_IFCHR | 0620;
+    st->st_rdev = STDIO_RDEV;
+    st->st_blksize = 1024;
+    return 0;
+}
+
+static const struct inode_ops stdio_iops = {
+    .getattr = stdio_getattr,
+};
+
+int stdio_file_open(int host_fd, struct file **out)
+{
+    struct inode *inode;
+    struct file *f;
+
+    inode = inode_alloc(&stdio_sb, (uint64_t)host_fd, S_IFCHR | 0620, 0, &stdio_iops, &stdio_fops);
+    if (!inode)
+        return -ENOMEM;
+    /* A terminal's streams are all open read-write; the host decides what really works. */
+    f = file_alloc(inode, O_RDWR);
+    inode_put(inode);
+    if (!f)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}

@@ -1,0 +1,522 @@
+/*
+ * A process's address space (struct vm_space): its VMAs, and mmap, munmap, mprotect, brk,
+ * range checks and /proc/self/maps over them. mremap and madvise are in vma_remap.c; the
+ * global allocator that keeps processes apart is urange.c (vm_internal.h explains the two
+ * levels).
+ *
+ * Data structure: a sorted array of VMAs per process. Lookup is a binary search (the hot
+ * path: every copy_from_user checks a range); insert/remove memmove the tail, which for
+ * 5,000 VMAs (~200 KiB) costs microseconds and keeps the code simple and cache-friendly
+ * compared with a balanced tree. Compatible neighbours are merged, as Linux does, so typical
+ * programs hold tens of VMAs.
+ *
+ * Every operation validates its arguments, then reserves array room for the splits it may
+ * make (vma_prepare), so once it starts changing state it cannot fail for lack of memory:
+ * only a host refusal to commit pages can stop it midway, and that is undone where possible.
+ *
+ * Pages: a page of the user range outside every mapping is discarded (inaccessible, reads as
+ * zero once mapped again). A mapping's pages are committed with its protection, except that
+ * anonymous PROT_NONE mappings are not committed at all (large PROT_NONE reservations stay
+ * free); mprotect commits them when they become accessible.
+ *
+ * Locking: vm->lock guards the VMA array and the break; it is held across host_mem_commit /
+ * host_mem_discard and file reads for a mapping, which stalls only other memory operations of
+ * the same process (they must not see a half-populated mapping). urange_lock comes after it.
+ */
+#include "fs/fs.h"
+#include "mm/vm_internal.h"
+#include "ocall/ocall.h"
+#include "uapi/errno.h"
+#include "uapi/linux_types.h"
+#include "util/compiler.h"
+#include "util/log.h"
+#include "util/printf.h"
+#include "util/string.h"
+
+#define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+static struct vm_name heap_name = {1, "[heap]"}; /* never freed: its reference is permanent */
+
+void vm_name_get(struct vm_name *name)
+{
+    if (name)
+        __atomic_add_fetch(&name->refs, 1, __ATOMIC_RELAXED);
+}
+
+void vm_name_put(struct vm_name *name)
+{
+    if (name && __atomic_sub_fetch(&name->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        kfree(name);
+}
+
+int vm_commit(uint64_t addr, uint64_t len, int prot)
+{
+    int ret = host_mem_commit(addr, len, prot);
+    if (ret < 0)
+        log_error("host refused to commit %#lx+%#lx prot %d: %d", (unsigned long)addr,
+                  (unsigned long)len, prot, ret);
+    return ret;
+}
+
+void vm_discard(uint64_t addr, uint64_t len)
+{
+    int ret = host_mem_discard(addr, len);
+    if (ret < 0)
+        PANIC("host failed to discard user pages %#lx+%#lx: %d", (unsigned long)addr,
+              (unsigned long)len, ret);
+}
+
+/* ---- the VMA array ---- */
+
+int vma_prepare(struct vm_space *vm, size_t extra)
+{
+    if (vm->n + extra <= vm->cap)
+        return 0;
+    size_t cap = vm->cap ? vm->cap * 2 : 16;
+    while (cap < vm->n + extra)
+        cap *= 2;
+    struct vma *v = krealloc(vm->v, cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    vm->v = v;
+    vm->cap = cap;
+    return 0;
+}
+
+size_t vma_index(const struct vm_space *vm, uint64_t addr)
+{
+    size_t lo = 0, hi = vm->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (vm->v[mid].end > addr)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+void vma_split(struct vm_space *vm, uint64_t addr)
+{
+    size_t i = vma_index(vm, addr);
+    if (i == vm->n || vm->v[i].start >= addr)
+        return;
+    BUG_ON(vm->n == vm->cap);
+    memmove(&vm->v[i + 1], &vm->v[i], (vm->n - i) * sizeof(struct vma));
+    vm->n++;
+    vm->v[i].end = addr;
+    vm->v[i + 1].start = addr;
+    vm->v[i + 1].off += addr - vm->v[i].start;
+    vm_name_get(vm->v[i].name);
+}
+
+size_t vma_insert(struct vm_space *vm, const struct vma *v)
+{
+    size_t i = vma_index(vm, v->start);
+    BUG_ON(vm->n == vm->cap);
+    BUG_ON(i < vm->n && vm->v[i].start < v->end);
+    memmove(&vm->v[i + 1], &vm->v[i], (vm->n - i) * sizeof(struct vma));
+    vm->v[i] = *v;
+    vm->n++;
+    return i;
+}
+
+static void vma_remove(struct vm_space *vm, size_t i, size_t j)
+{
+    for (size_t k = i; k < j; k++)
+        vm_name_put(vm->v[k].name);
+    memmove(&vm->v[i], &vm->v[j], (vm->n - j) * sizeof(struct vma));
+    vm->n -= j - i;
+}
+
+static bool same_name(const struct vm_name *a, const struct vm_name *b)
+{
+    if (a == b)
+        return true;
+    return a && b && strcmp(a->str, b->str) == 0;
+}
+
+static bool mergeable(const struct vma *a, const struct vma *b)
+{
+    if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
+        !same_name(a->name, b->name))
+        return false;
+    return !(a->flags & VMA_FILE) || a->off + (a->end - a->start) == b->off;
+}
+
+void vma_merge_around(struct vm_space *vm, size_t lo, size_t hi)
+{
+    lo = lo ? lo - 1 : 0;
+    for (size_t k = MIN(hi + 1, vm->n ? vm->n - 1 : 0); k > lo; k--) {
+        if (k < vm->n && mergeable(&vm->v[k - 1], &vm->v[k])) {
+            vm->v[k - 1].end = vm->v[k].end;
+            vma_remove(vm, k, k + 1);
+        }
+    }
+}
+
+bool vma_covered(const struct vm_space *vm, uint64_t start, uint64_t end)
+{
+    uint64_t at = start;
+    for (size_t i = vma_index(vm, start); i < vm->n && at < end; i++) {
+        if (vm->v[i].start > at)
+            return false;
+        at = vm->v[i].end;
+    }
+    return at >= end;
+}
+
+void vma_unmap_locked(struct vm_space *vm, uint64_t start, uint64_t end, bool release)
+{
+    vma_split(vm, start);
+    vma_split(vm, end);
+    size_t i = vma_index(vm, start), j = i;
+    uint64_t run_start = 0, run_end = 0; /* discard touching VMAs with one host call */
+    for (; j < vm->n && vm->v[j].end <= end; j++) {
+        if (vm->v[j].start != run_end) {
+            if (run_end)
+                vm_discard(run_start, run_end - run_start);
+            run_start = vm->v[j].start;
+        }
+        run_end = vm->v[j].end;
+    }
+    if (run_end)
+        vm_discard(run_start, run_end - run_start);
+    vma_remove(vm, i, j);
+    if (release)
+        urange_unmap(vm, start, end - start);
+}
+
+/* ---- vm_space ---- */
+
+struct vm_space *vm_space_create(void)
+{
+    struct vm_space *vm = kzalloc(sizeof(*vm));
+    if (!vm)
+        return NULL;
+    vm->lock = (spinlock_t)SPINLOCK_INIT;
+    return vm;
+}
+
+void vm_space_destroy(struct vm_space *vm)
+{
+    if (!vm)
+        return;
+    spin_lock(&vm->lock);
+    for (size_t i = 0; i < vm->n; i++)
+        vm_discard(vm->v[i].start, vm->v[i].end - vm->v[i].start);
+    urange_unmap(vm, user_range_base(), user_range_size());
+    vma_remove(vm, 0, vm->n);
+    kfree(vm->v);
+    spin_unlock(&vm->lock);
+    kfree(vm);
+}
+
+void vm_lock(struct vm_space *vm)
+{
+    spin_lock(&vm->lock);
+}
+
+void vm_unlock(struct vm_space *vm)
+{
+    spin_unlock(&vm->lock);
+}
+
+/* Reads the file into freshly committed (zero, writable) pages; bytes past EOF stay zero. */
+static int populate_from_file(struct file *file, uint64_t addr, uint64_t len, uint64_t off)
+{
+    uint64_t done = 0;
+    while (done < len) {
+        ssize_t n = file_pread(file, (void *)(addr + done), len - done, off + done);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            /* Linux's answers for files that cannot be mapped this way. */
+            if (n == -EBADF)
+                return -EACCES;
+            if (n == -ESPIPE || n == -EISDIR)
+                return -ENODEV;
+            return (int)n;
+        }
+        if ((uint64_t)n > len - done)
+            return -EIO; /* never trust a count larger than asked */
+        done += (uint64_t)n;
+    }
+    return 0;
+}
+
+/*
+ * Maps [*addr, *addr+len) (mode as urange_map) with the given attributes and contents.
+ * Takes a reference on `name`. vm->lock held. Returns 0 and sets *addr, or -errno.
+ */
+static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int prot, unsigned vflags,
+                      enum urange_mode mode, struct file *file, uint64_t off, struct vm_name *name)
+{
+    int ret = vma_prepare(vm, 3);
+    if (ret < 0)
+        return ret;
+    ret = urange_map(vm, addr, len, mode);
+    if (ret < 0)
+        return ret;
+    uint64_t a = *addr;
+    if (mode == URANGE_FIXED)
+        vma_unmap_locked(vm, a, a + len, false); /* the range stays ours: no release */
+
+    struct vma v = {a, a + len, prot, vflags, off, name};
+    vm_name_get(name);
+    size_t i = vma_insert(vm, &v);
+    if (file) {
+        ret = vm_commit(a, len, PROT_READ | PROT_WRITE);
+        if (ret == 0)
+            ret = populate_from_file(file, a, len, off);
+        if (ret == 0 && prot != (PROT_READ | PROT_WRITE))
+            ret = vm_commit(a, len, prot);
+    } else if (prot != PROT_NONE) {
+        ret = vm_commit(a, len, prot);
+    }
+    if (ret < 0) {
+        vm_discard(a, len);
+        vma_remove(vm, i, i + 1);
+        urange_unmap(vm, a, len);
+        return ret;
+    }
+    vma_merge_around(vm, i, i);
+    return 0;
+}
+
+long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int flags,
+             struct file *file, uint64_t off)
+{
+    int type = flags & MAP_TYPE;
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (len == 0 || !IS_ALIGNED(off, PAGE_SIZE))
+        return -EINVAL;
+    prot &= PROT_RWX; /* Linux's mmap ignores other bits (PROT_SEM, ...) */
+    if (len > UINT64_MAX - PAGE_SIZE)
+        return -ENOMEM;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (flags & MAP_ANONYMOUS) {
+        file = NULL;
+        off = 0;
+    } else if (range_wraps(off, len)) {
+        return -EOVERFLOW;
+    }
+    unsigned vflags = (type == MAP_PRIVATE ? 0 : VMA_SHARED) | (file ? VMA_FILE : 0);
+    if (file && (vflags & VMA_SHARED) && (prot & PROT_WRITE)) {
+        log_warn("mmap: writable MAP_SHARED file mappings are not supported yet");
+        return -ENODEV;
+    }
+
+    enum urange_mode mode = URANGE_ANY;
+    if (flags & MAP_FIXED_NOREPLACE)
+        mode = URANGE_NOREPLACE;
+    else if (flags & MAP_FIXED)
+        mode = URANGE_FIXED;
+    if (mode != URANGE_ANY) {
+        if (!IS_ALIGNED(addr, PAGE_SIZE))
+            return -EINVAL;
+        if (range_wraps(addr, len))
+            return -ENOMEM;
+    } else {
+        /* A hint is only a hint: round it to a page, drop it if it cannot work. */
+        addr = addr > UINT64_MAX - PAGE_SIZE ? 0 : ALIGN_UP(addr, PAGE_SIZE);
+    }
+
+    spin_lock(&vm->lock);
+    int ret = map_locked(vm, &addr, len, prot, vflags, mode, file, off, NULL);
+    spin_unlock(&vm->lock);
+    return ret < 0 ? ret : (long)addr;
+}
+
+int vm_munmap(struct vm_space *vm, uint64_t addr, uint64_t len)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || len == 0 || len > UINT64_MAX - PAGE_SIZE)
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (range_wraps(addr, len))
+        return -EINVAL;
+    spin_lock(&vm->lock);
+    int ret = vma_prepare(vm, 2);
+    if (ret == 0)
+        vma_unmap_locked(vm, addr, addr + len, true);
+    spin_unlock(&vm->lock);
+    return ret;
+}
+
+int vm_mprotect(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || (prot & ~(PROT_RWX | PROT_GROWSDOWN | PROT_GROWSUP)))
+        return -EINVAL;
+    if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP))
+        return -EINVAL;
+    prot &= PROT_RWX; /* the grows bits only extend the range to the VMA's edge in Linux */
+    if (len == 0)
+        return 0;
+    if (len > UINT64_MAX - PAGE_SIZE)
+        return -ENOMEM;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (range_wraps(addr, len))
+        return -ENOMEM;
+    uint64_t end = addr + len;
+
+    spin_lock(&vm->lock);
+    int ret = -ENOMEM;
+    if (!vma_covered(vm, addr, end))
+        goto out;
+    ret = vma_prepare(vm, 2);
+    if (ret < 0)
+        goto out;
+    vma_split(vm, addr);
+    vma_split(vm, end);
+    size_t i = vma_index(vm, addr), j = i;
+    for (; j < vm->n && vm->v[j].start < end; j++) {
+        struct vma *v = &vm->v[j];
+        if (v->prot == prot)
+            continue;
+        ret = vm_commit(v->start, v->end - v->start, prot);
+        if (ret < 0)
+            break;
+        v->prot = prot;
+    }
+    vma_merge_around(vm, i, j);
+out:
+    spin_unlock(&vm->lock);
+    return ret;
+}
+
+void vm_set_brk_base(struct vm_space *vm, uint64_t base)
+{
+    spin_lock(&vm->lock);
+    vm->brk_base = vm->brk_cur = ALIGN_UP(base, PAGE_SIZE);
+    spin_unlock(&vm->lock);
+}
+
+uint64_t vm_brk(struct vm_space *vm, uint64_t new_brk)
+{
+    spin_lock(&vm->lock);
+    uint64_t cur = vm->brk_cur;
+    if (!vm->brk_base || new_brk < vm->brk_base || !urange_contains(new_brk, PAGE_SIZE))
+        goto out;
+    uint64_t old_end = ALIGN_UP(cur, PAGE_SIZE), new_end = ALIGN_UP(new_brk, PAGE_SIZE);
+    if (new_end > old_end) {
+        uint64_t a = old_end;
+        if (map_locked(vm, &a, new_end - old_end, PROT_READ | PROT_WRITE, 0, URANGE_NOREPLACE, NULL,
+                       0, &heap_name) < 0)
+            goto out;
+    } else if (new_end < old_end) {
+        if (vma_prepare(vm, 2) < 0)
+            goto out;
+        vma_unmap_locked(vm, new_end, old_end, true);
+    }
+    vm->brk_cur = cur = new_brk;
+out:
+    spin_unlock(&vm->lock);
+    return cur;
+}
+
+static int effective_prot(int prot)
+{
+    /* x86 pages that can be written or executed can also be read. */
+    return prot & (PROT_WRITE | PROT_EXEC) ? prot | PROT_READ : prot;
+}
+
+bool vm_range_ok_locked(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
+{
+    if (range_wraps(addr, len))
+        return false;
+    uint64_t at = addr, end = addr + len;
+    for (size_t i = vma_index(vm, addr); i < vm->n && at < end; i++) {
+        const struct vma *v = &vm->v[i];
+        if (v->start > at || (effective_prot(v->prot) & prot) != prot)
+            return false;
+        at = v->end;
+    }
+    return at >= end;
+}
+
+bool vm_range_ok(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
+{
+    spin_lock(&vm->lock);
+    bool ok = vm_range_ok_locked(vm, addr, len, prot);
+    spin_unlock(&vm->lock);
+    return ok;
+}
+
+int vm_set_name(struct vm_space *vm, uint64_t addr, uint64_t len, const char *name)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || len == 0 || len > UINT64_MAX - PAGE_SIZE)
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (range_wraps(addr, len))
+        return -EINVAL;
+    struct vm_name *vn = NULL;
+    if (name) {
+        size_t n = strlen(name);
+        vn = kmalloc(sizeof(*vn) + n + 1);
+        if (!vn)
+            return -ENOMEM;
+        vn->refs = 1;
+        memcpy(vn->str, name, n + 1);
+    }
+    spin_lock(&vm->lock);
+    int ret = -ENOMEM;
+    if (!vma_covered(vm, addr, addr + len))
+        goto out;
+    ret = vma_prepare(vm, 2);
+    if (ret < 0)
+        goto out;
+    vma_split(vm, addr);
+    vma_split(vm, addr + len);
+    size_t i = vma_index(vm, addr), j = i;
+    for (; j < vm->n && vm->v[j].start < addr + len; j++) {
+        vm_name_put(vm->v[j].name);
+        vm_name_get(vn);
+        vm->v[j].name = vn;
+    }
+    vma_merge_around(vm, i, j);
+out:
+    spin_unlock(&vm->lock);
+    vm_name_put(vn);
+    return ret;
+}
+
+/* Appends s[0..n) to the output, counting what does not fit. */
+static void emit(char *buf, size_t size, size_t *pos, const char *s, size_t n)
+{
+    if (*pos < size) {
+        size_t room = size - *pos;
+        memcpy(buf + *pos, s, MIN(n, room));
+    }
+    *pos += n;
+}
+
+size_t vm_format_maps(struct vm_space *vm, char *buf, size_t size)
+{
+    size_t pos = 0;
+    char line[128];
+    spin_lock(&vm->lock);
+    for (size_t i = 0; i < vm->n; i++) {
+        const struct vma *v = &vm->v[i];
+        int n = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ",
+                         (unsigned long)v->start, (unsigned long)v->end,
+                         v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+                         v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
+                         (unsigned long)(v->flags & VMA_FILE ? v->off : 0));
+        emit(buf, size, &pos, line, (size_t)n);
+        if (v->name) {
+            /* Linux pads the fixed part to 72 columns, then one space, then the name. */
+            static const char spaces[] = "                                                  "
+                                         "                      ";
+            size_t pad = n < 72 ? 72 - (size_t)n : 0;
+            emit(buf, size, &pos, spaces, pad);
+            emit(buf, size, &pos, " ", 1);
+            emit(buf, size, &pos, v->name->str, strlen(v->name->str));
+        }
+        emit(buf, size, &pos, "\n", 1);
+    }
+    spin_unlock(&vm->lock);
+    if (size)
+        buf[MIN(pos, size - 1)] = '\0';
+    return pos;
+}

@@ -1,0 +1,190 @@
+/*
+ * The ELF loader for static (ET_EXEC) and static-pie (ET_DYN) x86-64 executables.
+ *
+ * A non-PIE program goes at its link address, which must fall inside the user range
+ * (DESIGN.md, Memory). A PIE goes wherever the user range has room. The whole span of the
+ * PT_LOAD segments is mapped read-write first, each segment's file bytes are read into place
+ * (the rest is already zero), and then each segment gets its own protection; pages between
+ * segments are left PROT_NONE. Every header field is checked before it is used: a bad file
+ * is -ENOEXEC with a log line naming the file and the problem.
+ */
+#include "fs/fs.h"
+#include "occlum/abi.h"
+#include "mm/mm.h"
+#include "process/spawn.h"
+#include "uapi/elf.h"
+#include "uapi/errno.h"
+#include "util/log.h"
+#include "util/string.h"
+
+#define MAX_PHDRS 64
+
+static int bad_elf(const char *path, const char *why)
+{
+    log_error("cannot execute %s: %s", path, why);
+    return -ENOEXEC;
+}
+
+static int seg_prot(uint32_t pf)
+{
+    return (pf & PF_R ? PROT_READ : 0) | (pf & PF_W ? PROT_WRITE : 0) |
+           (pf & PF_X ? PROT_EXEC : 0);
+}
+
+static int check_header(const char *path, const Elf64_Ehdr *eh, ssize_t got)
+{
+    if (got < 4 || memcmp(eh->e_ident, ELFMAG, 4))
+        return bad_elf(path, "not an ELF file");
+    if (got < (ssize_t)sizeof(*eh))
+        return bad_elf(path, "truncated ELF header");
+    if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB)
+        return bad_elf(path, "not a 64-bit little-endian ELF");
+    if (eh->e_machine != EM_X86_64)
+        return bad_elf(path, "not an x86-64 program");
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+        return bad_elf(path, "not an executable (ELF type is neither EXEC nor DYN)");
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHDRS)
+        return bad_elf(path, "bad program header table size");
+    return 0;
+}
+
+/* Checks the segments and returns the span [lo, hi) they cover, page aligned. */
+static int check_segments(const char *path, const Elf64_Phdr *ph, int n, uint64_t file_size,
+                          uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (int i = 0; i < n; i++) {
+        if (ph[i].p_type == PT_INTERP)
+            return bad_elf(path, "dynamically linked (PT_INTERP): dynamic loading is not "
+                                 "supported yet; use a static or static-pie build");
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        const Elf64_Phdr *p = &ph[i];
+        if (p->p_filesz > p->p_memsz || p->p_offset > file_size ||
+            p->p_filesz > file_size - p->p_offset)
+            return bad_elf(path, "a segment lies outside the file");
+        if (range_wraps(p->p_vaddr, p->p_memsz) || p->p_memsz > (1ULL << 40))
+            return bad_elf(path, "a segment's address range is invalid");
+        if (p->p_align > 1 && (p->p_vaddr - p->p_offset) % PAGE_SIZE)
+            return bad_elf(path, "a segment is misaligned with its file offset");
+        *lo = MIN(*lo, ALIGN_DOWN(p->p_vaddr, PAGE_SIZE));
+        *hi = MAX(*hi, ALIGN_UP(p->p_vaddr + p->p_memsz, PAGE_SIZE));
+    }
+    if (*hi == 0)
+        return bad_elf(path, "no loadable segment");
+    return 0;
+}
+
+int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
+{
+    struct file *f;
+    int rc = vfs_open_kernel(path, O_RDONLY, &f);
+    if (rc)
+        return rc;
+    struct stat st;
+    Elf64_Ehdr eh;
+    Elf64_Phdr *ph = NULL;
+    rc = file_stat(f, &st);
+    if (rc)
+        goto out;
+    if (!S_ISREG(st.st_mode)) {
+        rc = -EACCES;
+        goto out;
+    }
+    ssize_t got = file_pread(f, &eh, sizeof(eh), 0);
+    if (got < 0) {
+        rc = (int)got;
+        goto out;
+    }
+    rc = check_header(path, &eh, got);
+    if (rc)
+        goto out;
+    size_t ph_size = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
+    if (eh.e_phoff > (uint64_t)st.st_size || ph_size > (uint64_t)st.st_size - eh.e_phoff) {
+        rc = bad_elf(path, "program headers lie outside the file");
+        goto out;
+    }
+    ph = kmalloc(ph_size);
+    if (!ph) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (file_pread(f, ph, ph_size, eh.e_phoff) != (ssize_t)ph_size) {
+        rc = bad_elf(path, "cannot read the program headers");
+        goto out;
+    }
+    uint64_t lo, hi;
+    rc = check_segments(path, ph, eh.e_phnum, (uint64_t)st.st_size, &lo, &hi);
+    if (rc)
+        goto out;
+
+    /* Reserve the whole span read-write, at the link address for ET_EXEC. */
+    uint64_t bias = 0;
+    long at;
+    if (eh.e_type == ET_EXEC) {
+        at = vm_mmap(vm, lo, hi - lo, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+        if (at < 0) {
+            log_error("cannot load %s at its link address %#llx-%#llx: %s", path,
+                      (unsigned long long)lo, (unsigned long long)hi,
+                      at == -EEXIST ? "the range is in use" : "outside the enclave's user range");
+            rc = at == -EEXIST ? -ENOMEM : (int)at;
+            goto out;
+        }
+    } else {
+        at = vm_mmap(vm, 0, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL,
+                     0);
+        if (at < 0) {
+            rc = (int)at;
+            goto out;
+        }
+        bias = (uint64_t)at - lo;
+    }
+
+    for (int i = 0; i < eh.e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || ph[i].p_filesz == 0)
+            continue;
+        got = file_pread(f, (void *)(bias + ph[i].p_vaddr), ph[i].p_filesz, ph[i].p_offset);
+        if (got != (ssize_t)ph[i].p_filesz) {
+            rc = got < 0 ? (int)got : bad_elf(path, "short read of a segment");
+            goto out_unmap;
+        }
+    }
+    /* Protections: the gaps first, then each segment in order (a page two segments share
+     * ends with the later one's protection, as ld.so leaves it). */
+    rc = vm_mprotect(vm, bias + lo, hi - lo, PROT_NONE);
+    for (int i = 0; i < eh.e_phnum && !rc; i++) {
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        uint64_t s = ALIGN_DOWN(bias + ph[i].p_vaddr, PAGE_SIZE);
+        uint64_t e = ALIGN_UP(bias + ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
+        rc = vm_mprotect(vm, s, e - s, seg_prot(ph[i].p_flags));
+    }
+    if (rc)
+        goto out_unmap;
+
+    img->entry = img->prog_entry = bias + eh.e_entry;
+    img->phnum = eh.e_phnum;
+    img->base = 0;
+    img->brk_start = bias + hi;
+    img->phdr = 0;
+    for (int i = 0; i < eh.e_phnum; i++)
+        if (ph[i].p_type == PT_PHDR)
+            img->phdr = bias + ph[i].p_vaddr;
+    if (!img->phdr) {
+        /* No PT_PHDR: the headers are in memory if a segment maps that part of the file. */
+        for (int i = 0; i < eh.e_phnum; i++)
+            if (ph[i].p_type == PT_LOAD && eh.e_phoff >= ph[i].p_offset &&
+                eh.e_phoff + ph_size <= ph[i].p_offset + ph[i].p_filesz)
+                img->phdr = bias + ph[i].p_vaddr + (eh.e_phoff - ph[i].p_offset);
+    }
+    rc = 0;
+    goto out;
+out_unmap:
+    vm_munmap(vm, bias + lo, hi - lo);
+out:
+    kfree(ph);
+    file_put(f);
+    return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * The process table and the life of a process: creation for ECALL_RUN, and exit.
+ *
+ * pid 1 is the enclave's init (the LibOS itself, with no threads of its own); the first
+ * program gets pid 2 and has init as its parent. Multi-process support (spawn, wait) builds
+ * on this table in a later issue.
+ *
+ * Locking: process_table_lock guards next_pid and the table.
+ */
+#include "arch/arch.h"
+#include "config/config.h"
+#include "fs/fs.h"
+#include "mm/mm.h"
+#include "occlum/abi.h"
+#include "process/process.h"
+#include "process/spawn.h"
+#include "time/time.h"
+#include "uapi/errno.h"
+#include "util/log.h"
+#include "util/spinlock.h"
+#include "util/string.h"
+
+#define INIT_PID  1
+#define ARG_MAX   (2 * 1024 * 1024)  /* Linux's limit on argv + envp for one execve */
+#define MAX_ARGS  (64 * 1024)
+
+static spinlock_t process_table_lock = SPINLOCK_INIT;
+static pid_t next_pid = INIT_PID + 1;
+
+int process_subsystem_init(void)
+{
+    return 0;
+}
+
+static pid_t alloc_pid(void)
+{
+    spin_lock(&process_table_lock);
+    pid_t pid = next_pid++;
+    spin_unlock(&process_table_lock);
+    return pid;
+}
+
+static void default_rlimits(struct rlimit *rl)
+{
+    for (int i = 0; i < RLIM_NLIMITS; i++)
+        rl[i] = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
+    rl[RLIMIT_STACK] = (struct rlimit){8UL << 20, RLIM_INFINITY};
+    rl[RLIMIT_CORE] = (struct rlimit){0, RLIM_INFINITY};
+    rl[RLIMIT_NOFILE] = (struct rlimit){1024, 1024 * 1024};
+    rl[RLIMIT_NPROC] = (struct rlimit){libos_config.max_threads, libos_config.max_threads};
+    rl[RLIMIT_MEMLOCK] = (struct rlimit){8UL << 20, 8UL << 20};
+    rl[RLIMIT_SIGPENDING] = (struct rlimit){1024, 1024};
+    rl[RLIMIT_MSGQUEUE] = (struct rlimit){819200, 819200};
+}
+
+static void process_free(struct process *p)
+{
+    if (p->vm)
+        vm_space_destroy(p->vm);
+    if (p->files)
+        fdtable_destroy(p->files);
+    if (p->fs)
+        fs_context_destroy(p->fs);
+    kfree(p->exe_path);
+    kfree(p);
+}
+
+static struct process *process_create(void)
+{
+    struct process *p = kzalloc(sizeof(*p));
+    if (!p)
+        return NULL;
+    p->pid = p->pgid = p->sid = alloc_pid();
+    p->ppid = INIT_PID;
+    default_rlimits(p->rlimits);
+    p->start_ns = time_monotonic_ns();
+    p->vm = vm_space_create();
+    p->files = fdtable_create_stdio();
+    p->fs = fs_context_create();
+    if (!p->vm || !p->files || !p->fs) {
+        process_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The run request, copied out of host memory: strings[] holds path, argv..., env.... */
+struct run_request {
+    char *strings;
+    char **argv;
+    size_t argc;
+    char **envp;
+    size_t envc;
+};
+
+static long copy_run_request(const struct ecall_run_args *uargs, struct run_request *rq)
+{
+    struct ecall_run_args a;
+    memcpy(&a, uargs, sizeof(a));
+    if (a.strings_size == 0 || a.strings_size > ARG_MAX || a.argc > MAX_ARGS ||
+        a.nenv > MAX_ARGS)
+        return ECALL_ERR_BADARG;
+    uint64_t s = (uint64_t)a.strings;
+    if (range_wraps(s, a.strings_size) ||
+        (s < enclave_info->enclave_base + enclave_info->enclave_size &&
+         s + a.strings_size > enclave_info->enclave_base))
+        return ECALL_ERR_BADARG; /* must be host memory, never the enclave's own */
+    rq->strings = kmalloc(a.strings_size);
+    size_t nenv_max = a.nenv + libos_config.n_env_default;
+    rq->argv = kmalloc((a.argc + 2) * sizeof(char *));
+    rq->envp = kmalloc((nenv_max + 1) * sizeof(char *));
+    if (!rq->strings || !rq->argv || !rq->envp)
+        return ECALL_ERR_NOMEM;
+    memcpy(rq->strings, a.strings, a.strings_size);
+    if (rq->strings[a.strings_size - 1] != '\0')
+        return ECALL_ERR_BADARG;
+
+    /* Split: path (= argv[0]), the arguments, then the untrusted environment. */
+    char *p = rq->strings, *end = rq->strings + a.strings_size;
+    size_t n = 0, total = 1 + a.argc + a.nenv;
+    char **slots = kmalloc(total * sizeof(char *));
+    if (!slots)
+        return ECALL_ERR_NOMEM;
+    for (; n < total && p < end; n++) {
+        slots[n] = p;
+        p += strlen(p) + 1;
+    }
+    if (n != total || p != end) {
+        kfree(slots);
+        return ECALL_ERR_BADARG;
+    }
+    rq->argc = 1 + a.argc;
+    memcpy(rq->argv, slots, rq->argc * sizeof(char *));
+    rq->argv[rq->argc] = NULL;
+    /* Environment: env.default, then what env.untrusted lets the host override or add. */
+    rq->envc = 0;
+    for (size_t i = 0; i < libos_config.n_env_default; i++)
+        rq->envp[rq->envc++] = (char *)libos_config.env_default[i];
+    for (size_t i = 0; i < a.nenv; i++) {
+        char *kv = slots[rq->argc + i];
+        if (!config_env_untrusted_allowed(kv)) {
+            log_warn("host passed environment variable not in env.untrusted; dropped");
+            continue;
+        }
+        size_t name_len = (size_t)(strchr(kv, '=') - kv) + 1;
+        size_t j = 0;
+        while (j < rq->envc && strncmp(rq->envp[j], kv, name_len))
+            j++;
+        rq->envp[j] = kv;
+        if (j == rq->envc)
+            rq->envc++;
+    }
+    rq->envp[rq->envc] = NULL;
+    kfree(slots);
+    return 0;
+}
+
+static long errno_to_ecall(int err)
+{
+    switch (err) {
+    case -ENOENT:
+    case -ENOTDIR:
+        return ECALL_ERR_NOENT;
+    case -ENOMEM:
+        return ECALL_ERR_NOMEM;
+    default:
+        return ECALL_ERR_NOEXEC;
+    }
+}
+
+long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
+{
+    struct run_request rq = {0};
+    long rc = copy_run_request(uargs, &rq);
+    if (rc)
+        goto out_free;
+    const char *path = rq.argv[0];
+    if (path[0] != '/') {
+        log_error("%s: the program must be given by its absolute path in the image", path);
+        rc = ECALL_ERR_NOENT;
+        goto out_free;
+    }
+    if (!config_is_entry_point(path)) {
+        log_error("%s is not under any of Occlum.json's entry_points", path);
+        rc = ECALL_ERR_NOTENTRY;
+        goto out_free;
+    }
+
+    struct process *proc = process_create();
+    struct thread *th = kzalloc(sizeof(*th));
+    if (!proc || !th) {
+        if (proc)
+            process_free(proc);
+        kfree(th);
+        rc = ECALL_ERR_NOMEM;
+        goto out_free;
+    }
+    th->tid = proc->pid;
+    th->proc = proc;
+    th->tcs = tcs;
+    tcs->thread = th;
+    proc->exe_path = kmalloc(strlen(path) + 1);
+    if (!proc->exe_path) {
+        rc = ECALL_ERR_NOMEM;
+        goto out_free;
+    }
+    memcpy(proc->exe_path, path, strlen(path) + 1);
+    const char *base = strrchr(path, '/') + 1;
+    strlcpy(proc->comm, base, sizeof(proc->comm));
+
+    struct elf_image img;
+    int err = elf_load(proc->vm, path, &img);
+    if (err) {
+        if (err == -ENOENT)
+            log_error("%s: no such file in the image", path);
+        rc = errno_to_ecall(err);
+        goto out_proc;
+    }
+    vm_set_brk_base(proc->vm, img.brk_start);
+    long sp = build_initial_stack(proc->vm, &img, path, rq.argv, rq.argc, rq.envp, rq.envc);
+    if (sp < 0) {
+        rc = errno_to_ecall((int)sp);
+        goto out_proc;
+    }
+    /* rq.strings can go: the stack holds copies. */
+    kfree(rq.strings);
+    kfree(rq.argv);
+    kfree(rq.envp);
+
+    tcs->exception_entry = (uint64_t)libos_exception_entry;
+    struct cpu_regs *r = &tcs->ssa.regs;
+    memset(r, 0, sizeof(*r));
+    r->rsp = (uint64_t)sp;
+    r->rip = img.entry;
+    r->rflags = 0x202;
+    log_debug("pid %d: starting %s at %#llx", proc->pid, proc->exe_path, (unsigned long long)img.entry);
+    return_to_guest();
+
+out_proc:
+    tcs->thread = NULL;
+    process_free(proc);
+    kfree(th);
+out_free:
+    kfree(rq.strings);
+    kfree(rq.argv);
+    kfree(rq.envp);
+    return rc;
+}
+
+void process_exit(int wait_status)
+{
+    struct thread *th = current_thread();
+    struct process *proc = th->proc;
+    log_debug("pid %d exits with status %#x", proc->pid, wait_status);
+    current_tcs()->thread = NULL;
+    process_free(proc);
+    kfree(th);
+    /* The first program's end is the end of ECALL_RUN. */
+    enclave_exit(wait_status);
+}

@@ -1,0 +1,179 @@
+/*
+ * Process and thread identity and lifetime calls: getpid and friends, exit, exit_group,
+ * set_tid_address, set_robust_list, arch_prctl, and resource limits.
+ */
+#include "arch/arch.h"
+#include "occlum/abi.h"
+#include "process/process.h"
+#include "process/spawn.h"
+#include "syscall/syscall.h"
+#include "uapi/errno.h"
+#include "util/log.h"
+#include "util/uaccess.h"
+
+DEFINE_SYSCALL0(getpid)
+{
+    return current_process()->pid;
+}
+
+DEFINE_SYSCALL0(getppid)
+{
+    return current_process()->ppid;
+}
+
+DEFINE_SYSCALL0(gettid)
+{
+    return current_thread()->tid;
+}
+
+DEFINE_SYSCALL0(getuid)
+{
+    return current_process()->uid;
+}
+
+DEFINE_SYSCALL0(geteuid)
+{
+    return current_process()->euid;
+}
+
+DEFINE_SYSCALL0(getgid)
+{
+    return current_process()->gid;
+}
+
+DEFINE_SYSCALL0(getegid)
+{
+    return current_process()->egid;
+}
+
+DEFINE_SYSCALL3(getresuid, uid_t *, ur, uid_t *, ue, uid_t *, us)
+{
+    struct process *p = current_process();
+    if (copy_to_user(ur, &p->uid, sizeof(uid_t)) || copy_to_user(ue, &p->euid, sizeof(uid_t)) ||
+        copy_to_user(us, &p->suid, sizeof(uid_t)))
+        return -EFAULT;
+    return 0;
+}
+
+DEFINE_SYSCALL3(getresgid, gid_t *, ur, gid_t *, ue, gid_t *, us)
+{
+    struct process *p = current_process();
+    if (copy_to_user(ur, &p->gid, sizeof(gid_t)) || copy_to_user(ue, &p->egid, sizeof(gid_t)) ||
+        copy_to_user(us, &p->sgid, sizeof(gid_t)))
+        return -EFAULT;
+    return 0;
+}
+
+DEFINE_SYSCALL0(getpgrp)
+{
+    return current_process()->pgid;
+}
+
+static bool is_self(pid_t pid)
+{
+    return pid == 0 || pid == current_process()->pid;
+}
+
+DEFINE_SYSCALL1(getpgid, pid_t, pid)
+{
+    return is_self(pid) ? current_process()->pgid : pid < 0 ? -EINVAL : -ESRCH;
+}
+
+DEFINE_SYSCALL1(getsid, pid_t, pid)
+{
+    return is_self(pid) ? current_process()->sid : pid < 0 ? -EINVAL : -ESRCH;
+}
+
+DEFINE_SYSCALL1(exit, int, code)
+{
+    /* One thread per process for now, so the thread's exit is the process's. */
+    process_exit(W_EXITCODE(code & 0xff, 0));
+}
+
+DEFINE_SYSCALL1(exit_group, int, code)
+{
+    process_exit(W_EXITCODE(code & 0xff, 0));
+}
+
+DEFINE_SYSCALL1(set_tid_address, int *, utidptr)
+{
+    current_thread()->clear_child_tid = (uint64_t)utidptr;
+    return current_thread()->tid;
+}
+
+DEFINE_SYSCALL2(set_robust_list, void *, uhead, size_t, len)
+{
+    if (len != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    current_thread()->robust_list = (uint64_t)uhead;
+    current_thread()->robust_list_len = len;
+    return 0;
+}
+
+/* A base address the guest may put in %fs: canonical user addresses only. */
+static bool fsbase_ok(uint64_t addr)
+{
+    return addr < (1ULL << 47);
+}
+
+DEFINE_SYSCALL2(arch_prctl, int, code, uint64_t, addr)
+{
+    struct cpu_regs *r = &current_tcs()->ssa.regs;
+    switch (code) {
+    case ARCH_SET_FS:
+        if (!fsbase_ok(addr))
+            return -EPERM;
+        r->fsbase = addr;
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user((void *)addr, &r->fsbase, sizeof(r->fsbase));
+    case ARCH_SET_GS:
+    case ARCH_GET_GS:
+        /* %gs belongs to the LibOS (DESIGN.md): the guest cannot have it. */
+        log_warn("arch_prctl(ARCH_%s_GS) is not supported: %%gs is the LibOS's",
+                 code == ARCH_SET_GS ? "SET" : "GET");
+        return -EINVAL;
+    default:
+        return -EINVAL;
+    }
+}
+
+static long rlimit_op(pid_t pid, unsigned int res, const struct rlimit *unew,
+                      struct rlimit *uold)
+{
+    if (pid != 0 && pid != current_process()->pid)
+        return pid < 0 ? -EINVAL : -ESRCH;
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
+    struct rlimit *rl = &current_process()->rlimits[res];
+    struct rlimit nl;
+    if (unew) {
+        if (copy_from_user(&nl, unew, sizeof(nl)))
+            return -EFAULT;
+        if (nl.rlim_cur > nl.rlim_max)
+            return -EINVAL;
+        if (nl.rlim_max > rl->rlim_max && current_process()->euid != 0)
+            return -EPERM;
+    }
+    if (uold && copy_to_user(uold, rl, sizeof(*rl)))
+        return -EFAULT;
+    if (unew)
+        *rl = nl;
+    return 0;
+}
+
+DEFINE_SYSCALL4(prlimit64, pid_t, pid, unsigned int, res, const struct rlimit *, unew,
+                struct rlimit *, uold)
+{
+    return rlimit_op(pid, res, unew, uold);
+}
+
+DEFINE_SYSCALL2(getrlimit, unsigned int, res, struct rlimit *, uold)
+{
+    return rlimit_op(0, res, NULL, uold);
+}
+
+DEFINE_SYSCALL2(setrlimit, unsigned int, res, const struct rlimit *, unew)
+{
+    return rlimit_op(0, res, unew, NULL);
+}

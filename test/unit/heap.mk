@@ -1,0 +1,2 @@
+UNIT_TESTS += heap
+heap_SRCS := test/unit/test_heap.c src/libos/mm/heap.c
