@@ -1,6 +1,7 @@
 /*
  * Log levels, shared by the host runtime, the LibOS and the CLI. OCCLUM_LOG_LEVEL names one
- * of them (off, error, warn, info, debug, trace); the default is error; "off" silences even errors.
+ * of them (off, error, warn, info, debug, trace). The runtime and the LibOS default to error,
+ * the CLI to warn; "off" silences even errors.
  */
 #ifndef OCCLUM_LOG_LEVEL_H
 #define OCCLUM_LOG_LEVEL_H

@@ -26,6 +26,7 @@
     X(CLOCK_GETTIME, ocall_clock)                                                              \
     X(NANOSLEEP, ocall_clock)                                                                  \
     X(IOCTL, ocall_ioctl)                                                                      \
+    X(FSTAT, ocall_fstat)                                                                      \
     X(SCHED_YIELD, ocall_none)
 
 enum ocall_id {
@@ -82,6 +83,15 @@ struct ocall_ioctl {
     int32_t pad;
     uint64_t request;
     uint64_t len;
+};
+
+/* FSTAT of a host fd: what kind of file it is (the LibOS keeps only the type bits). */
+struct ocall_fstat {
+    int64_t ret;
+    int32_t fd;
+    uint32_t mode;
+    uint64_t rdev;
+    int64_t size;
 };
 
 #endif /* OCCLUM_OCALL_H */

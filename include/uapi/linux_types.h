@@ -165,6 +165,9 @@ struct iovec {
 #define MAP_SYNC            0x80000
 #define MAP_FIXED_NOREPLACE 0x100000
 
+/* The top of the user half of the x86-64 address space (4-level paging). */
+#define LINUX_TASK_SIZE 0x7ffffffff000ULL
+
 #define MREMAP_MAYMOVE   1
 #define MREMAP_FIXED     2
 #define MREMAP_DONTUNMAP 4

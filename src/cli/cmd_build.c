@@ -33,8 +33,7 @@ static char *find_libos(void)
     char magic[4] = {0};
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        cli_error("LibOS image not found at %s (%s); build it with `make`", path,
-                  strerror(errno));
+        cli_error("LibOS image not found at %s (%s); build it with `make`", path, strerror(errno));
         free(path);
         return NULL;
     }

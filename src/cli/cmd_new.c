@@ -22,10 +22,9 @@ static const struct {
     const char *path;
     unsigned mode;
 } image_dirs[] = {
-    {"bin", 0755},  {"dev", 0755},     {"etc", 0755},     {"host", 0755}, {"lib", 0755},
-    {"lib64", 0755}, {"opt", 0755},    {"proc", 0755},    {"root", 0700}, {"sbin", 0755},
-    {"sys", 0755},  {"tmp", 01777},    {"usr", 0755},     {"usr/bin", 0755},
-    {"usr/lib", 0755},
+    {"bin", 0755},   {"dev", 0755},  {"etc", 0755},  {"host", 0755},    {"lib", 0755},
+    {"lib64", 0755}, {"opt", 0755},  {"proc", 0755}, {"root", 0700},    {"sbin", 0755},
+    {"sys", 0755},   {"tmp", 01777}, {"usr", 0755},  {"usr/bin", 0755}, {"usr/lib", 0755},
 };
 
 static const struct {

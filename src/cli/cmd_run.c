@@ -39,8 +39,7 @@ int cmd_run(int argc, char **argv)
     if (!inst)
         return 1;
 
-    static const char *const outputs[] = {"build/enclave.conf", "build/image.fs",
-                                          "build/libos.so"};
+    static const char *const outputs[] = {"build/enclave.conf", "build/image.fs", "build/libos.so"};
     struct stat st, conf_st;
     for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++) {
         if (stat(outputs[i], &st) != 0) {

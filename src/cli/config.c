@@ -33,6 +33,8 @@
 #include "log.h"
 #include "occlum/enclave_config.h"
 
+/* Kept one JSON line per C line, as `occlum new` writes it. */
+/* clang-format off */
 static const char default_json[] =
     "{\n"
     "    \"resource_limits\": {\n"
@@ -115,6 +117,7 @@ static const char default_json[] =
     "        }\n"
     "    ]\n"
     "}\n";
+/* clang-format on */
 
 const char *config_default_json(void)
 {
@@ -187,8 +190,7 @@ static bool is_u32(json_t *v)
 
 static bool is_threads(json_t *v)
 {
-    return json_is_integer(v) && json_integer_value(v) >= 1 &&
-           json_integer_value(v) <= THREADS_MAX;
+    return json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= THREADS_MAX;
 }
 
 static bool is_pkru(json_t *v)
@@ -261,8 +263,8 @@ static bool is_env_name(json_t *v)
 
 static bool is_fs_type(json_t *v)
 {
-    static const char *const types[] = {"unionfs", "sefs", "hostfs", "ramfs", "devfs",
-                                        "procfs", "async_sfs", "ext2"};
+    static const char *const types[] = {"unionfs", "sefs",   "hostfs",    "ramfs",
+                                        "devfs",   "procfs", "async_sfs", "ext2"};
     const char *s = json_string_value(v);
     for (size_t i = 0; s && i < sizeof(types) / sizeof(types[0]); i++) {
         if (strcmp(s, types[i]) == 0)
@@ -283,7 +285,7 @@ enum use {
 
 struct key {
     const char *name;
-    const struct key *sub; /* object (or, with array, each element): its keys, name NULL ends */
+    const struct key *sub;    /* object (or, with array, each element): its keys, name NULL ends */
     bool (*valid)(json_t *v); /* leaf (or, with array, each element) */
     bool array;
     bool required; /* only inside mount entries; elsewhere a missing key takes the default */
@@ -331,14 +333,12 @@ static const struct key id_keys[] = {
 static const struct key resource_keys[] = {
     {"user_space_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT, NULL},
     {"user_space_max_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT, NULL},
-    {"kernel_space_heap_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT,
+    {"kernel_space_heap_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT, NULL},
+    {"kernel_space_heap_max_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT,
      NULL},
-    {"kernel_space_heap_max_size", NULL, is_region_size, false, false, HONOURED,
-     REGION_EXPECT, NULL},
-    {"kernel_space_stack_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT,
+    {"kernel_space_stack_size", NULL, is_region_size, false, false, HONOURED, REGION_EXPECT, NULL},
+    {"max_num_of_threads", NULL, is_threads, false, false, HONOURED, "an integer from 1 to 4096",
      NULL},
-    {"max_num_of_threads", NULL, is_threads, false, false, HONOURED,
-     "an integer from 1 to 4096", NULL},
     {"init_num_of_threads", NULL, is_threads, false, false, NOTE, "an integer from 1 to 4096",
      "it only matters with EDMM, which sim does not have (Occlum without EDMM ignores it too)"},
     {NULL, NULL, NULL, false, false, HONOURED, NULL, NULL},
@@ -363,8 +363,7 @@ static const struct key env_keys[] = {
 };
 
 static const struct key metadata_keys[] = {
-    {"product_id", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer",
-     NO_SIGNING},
+    {"product_id", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer", NO_SIGNING},
     {"version_number", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer",
      NO_SIGNING},
     {"debuggable", NULL, is_bool, false, false, UNHONOURED, "true or false",
@@ -375,8 +374,7 @@ static const struct key metadata_keys[] = {
     {"family_id", id_keys, NULL, false, false, UNHONOURED, NULL, NULL},
     {"ext_prod_id", id_keys, NULL, false, false, UNHONOURED, NULL, NULL},
     /* Older Occlum releases kept these two here rather than under "feature". */
-    {"pkru", NULL, is_pkru, false, false, UNHONOURED, "0, 1 or 2",
-     "protection keys are not used"},
+    {"pkru", NULL, is_pkru, false, false, UNHONOURED, "0, 1 or 2", "protection keys are not used"},
     {"amx", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer",
      "AMX state is not managed yet"},
     {NULL, NULL, NULL, false, false, HONOURED, NULL, NULL},
@@ -385,12 +383,10 @@ static const struct key metadata_keys[] = {
 static const struct key feature_keys[] = {
     {"amx", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer",
      "AMX state is not managed yet"},
-    {"pkru", NULL, is_pkru, false, false, UNHONOURED, "0, 1 or 2",
-     "protection keys are not used"},
+    {"pkru", NULL, is_pkru, false, false, UNHONOURED, "0, 1 or 2", "protection keys are not used"},
     {"io_uring", NULL, is_u32, false, false, UNHONOURED, "a non-negative integer",
      "io_uring is not implemented"},
-    {"enable_edmm", NULL, is_bool, false, false, UNHONOURED, "true or false",
-     "sim has no EDMM"},
+    {"enable_edmm", NULL, is_bool, false, false, UNHONOURED, "true or false", "sim has no EDMM"},
     {"enable_posix_shm", NULL, is_bool, false, false, UNHONOURED, "true or false",
      "POSIX shared memory is not implemented yet"},
     {NULL, NULL, NULL, false, false, HONOURED, NULL, NULL},
@@ -486,7 +482,8 @@ static void walk_object(struct ctx *c, json_t *obj, json_t *dflt, const struct k
     }
     const char *name;
     json_t *val;
-    json_object_foreach(obj, name, val) {
+    json_object_foreach(obj, name, val)
+    {
         fmt(child, sizeof(child), "%s%s%s", path, path[0] ? "." : "", name);
         const struct key *k = keys;
         while (k->name && strcmp(k->name, name) != 0)
@@ -519,7 +516,8 @@ static void walk(struct ctx *c, json_t *v, json_t *dflt, const struct key *k, co
         }
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             fmt(elem, sizeof(elem), "%s[%zu]", path, i);
             if (k->sub)
                 walk_object(c, e, NULL, k->sub, elem, elem);
@@ -545,11 +543,13 @@ static void check_mounts(struct ctx *c, json_t *mounts, json_t *dflt_mounts)
 {
     size_t i;
     json_t *m;
-    json_array_foreach(mounts, i, m) {
+    json_array_foreach(mounts, i, m)
+    {
         size_t j;
         json_t *d;
         bool is_default = false;
-        json_array_foreach(dflt_mounts, j, d) {
+        json_array_foreach(dflt_mounts, j, d)
+        {
             is_default |= json_equal(m, d);
         }
         if (!is_default) {
@@ -652,14 +652,14 @@ int config_load(const char *path, struct enclave_config *cfg)
         resolve_max(&c, user, dflt, "kernel_space_heap_size", "kernel_space_heap_max_size");
     cfg->kernel_space_stack_size =
         size_of(lookup(user, dflt, "resource_limits", "kernel_space_stack_size"));
-    cfg->max_num_of_threads = (uint32_t)json_integer_value(
-        lookup(user, dflt, "resource_limits", "max_num_of_threads"));
+    cfg->max_num_of_threads =
+        (uint32_t)json_integer_value(lookup(user, dflt, "resource_limits", "max_num_of_threads"));
     json_t *eps = lookup(user, dflt, "entry_points", NULL);
     if (json_array_size(eps) == 0)
         cli_warn("%s: entry_points: empty, so no program may be run", path);
     if (copy_strings(eps, &cfg->entry_points, &cfg->n_entry_points) < 0 ||
-        copy_strings(lookup(user, dflt, "env", "default"), &cfg->env_default,
-                     &cfg->n_env_default) < 0 ||
+        copy_strings(lookup(user, dflt, "env", "default"), &cfg->env_default, &cfg->n_env_default) <
+            0 ||
         copy_strings(lookup(user, dflt, "env", "untrusted"), &cfg->env_untrusted,
                      &cfg->n_env_untrusted) < 0) {
         cli_error("out of memory");
@@ -701,8 +701,7 @@ long config_format(const struct enclave_config *cfg, char **out)
     }
     fprintf(f, "user_space_size %llu\n", (unsigned long long)cfg->user_space_size);
     fprintf(f, "kernel_space_heap_size %llu\n", (unsigned long long)cfg->kernel_space_heap_size);
-    fprintf(f, "kernel_space_stack_size %llu\n",
-            (unsigned long long)cfg->kernel_space_stack_size);
+    fprintf(f, "kernel_space_stack_size %llu\n", (unsigned long long)cfg->kernel_space_stack_size);
     fprintf(f, "max_num_of_threads %u\n", cfg->max_num_of_threads);
     for (size_t i = 0; i < cfg->n_entry_points; i++)
         fprintf(f, "entry_point %s\n", cfg->entry_points[i]);

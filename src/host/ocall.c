@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,6 +118,18 @@ static void do_ioctl(void *buf)
     memcpy(DATA(buf), out, want);
 }
 
+static void do_fstat(void *buf)
+{
+    struct ocall_fstat *a = buf;
+    struct stat st;
+    a->ret = fstat(a->fd, &st) < 0 ? neg_errno() : 0;
+    if (a->ret == 0) {
+        a->mode = st.st_mode;
+        a->rdev = st.st_rdev;
+        a->size = st.st_size;
+    }
+}
+
 static void do_sched_yield(void *buf)
 {
     struct ocall_none *a = buf;
@@ -133,6 +146,7 @@ void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_CLOCK_GETTIME] = do_clock_gettime,
     [OCALL_NANOSLEEP] = do_nanosleep,
     [OCALL_IOCTL] = do_ioctl,
+    [OCALL_FSTAT] = do_fstat,
     [OCALL_SCHED_YIELD] = do_sched_yield,
 };
 

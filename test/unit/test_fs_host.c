@@ -102,6 +102,15 @@ ssize_t host_write(int host_fd, const void *buf, size_t len)
     return (ssize_t)len;
 }
 
+int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev);
+int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev)
+{
+    /* fd 1 plays a terminal (a character device, like /dev/pts/0); the others pipes. */
+    *type = host_fd == 1 ? 0020000 : 0010000;
+    *rdev = host_fd == 1 ? 0x8800 : 0;
+    return 0;
+}
+
 int host_ioctl(int host_fd, unsigned long request, void *out, size_t len)
 {
     /* fd 1 plays a terminal of 24x80; the others are not terminals. */

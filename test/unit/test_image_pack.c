@@ -128,8 +128,7 @@ static void check_dir(struct image *im, uint32_t dino, const char *hostpath)
         struct image_dirent de;
         memcpy(&de, p, sizeof(de));
         size_t reclen = (sizeof(de) + de.name_len + 7) & ~(size_t)7;
-        CHECK(de.name_len >= 1 && de.name_len <= IMAGE_NAME_MAX, "bad name_len %u",
-              de.name_len);
+        CHECK(de.name_len >= 1 && de.name_len <= IMAGE_NAME_MAX, "bad name_len %u", de.name_len);
         CHECK((long)reclen <= end - p, "dirent past end of %s", hostpath);
         CHECK(de.reserved == 0, "dirent reserved byte set");
         CHECK(de.ino < im->hdr->inode_count, "dirent ino %u out of range", de.ino);
@@ -196,8 +195,8 @@ static void check_dir(struct image *im, uint32_t dino, const char *hostpath)
     }
     if (hd)
         closedir(hd);
-    CHECK(host_ents == nents, "dir %s has %d entries in the image, %d packable on host",
-          hostpath, nents, host_ents);
+    CHECK(host_ents == nents, "dir %s has %d entries in the image, %d packable on host", hostpath,
+          nents, host_ents);
 }
 
 static void check_image(const char *path, uint64_t want_inodes)
@@ -210,8 +209,7 @@ static void check_image(const char *path, uint64_t want_inodes)
     im.hdr = (const struct image_header *)im.buf;
     CHECK(memcmp(im.hdr->magic, IMAGE_MAGIC_BYTES, 8) == 0, "bad magic");
     CHECK(im.hdr->version == IMAGE_VERSION, "version %u", im.hdr->version);
-    CHECK(im.hdr->inode_size == sizeof(struct image_inode), "inode_size %u",
-          im.hdr->inode_size);
+    CHECK(im.hdr->inode_size == sizeof(struct image_inode), "inode_size %u", im.hdr->inode_size);
     CHECK(im.hdr->inode_off == sizeof(struct image_header), "inode_off %llu",
           (unsigned long long)im.hdr->inode_off);
     CHECK(im.hdr->file_size == im.len, "file_size %llu, file is %zu",
@@ -289,9 +287,9 @@ int main(void)
     struct image_pack_stats st;
     CHECK(image_pack(root, out1, &st) == 0, "pack failed");
     CHECK(st.files == 7 && st.dirs == 4 && st.symlinks == 2 && st.skipped == 1,
-          "stats files %llu dirs %llu symlinks %llu skipped %llu",
-          (unsigned long long)st.files, (unsigned long long)st.dirs,
-          (unsigned long long)st.symlinks, (unsigned long long)st.skipped);
+          "stats files %llu dirs %llu symlinks %llu skipped %llu", (unsigned long long)st.files,
+          (unsigned long long)st.dirs, (unsigned long long)st.symlinks,
+          (unsigned long long)st.skipped);
     check_image(out1, 13);
 
     CHECK(image_pack(root, out2, NULL) == 0, "second pack failed");

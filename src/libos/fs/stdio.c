@@ -3,9 +3,8 @@
  *
  * They are streams: no position, lseek and pread are -ESPIPE. A read or write is one OCALL and
  * may be short, as on a real pipe or tty; the count the host reports is bounded by the length
- * asked (ocall/ocall.h checks it). fstat reports a character device (S_IFCHR | 0620, as a tty
- * shows): what the host fd really is (tty, pipe, file) would take another OCALL, and programs
- * ask isatty() through TCGETS anyway, which is passed to the host.
+ * asked (ocall/ocall.h checks it). fstat reports the type of the host's fd (a tty, a pipe, a
+ * file), since libcs pick their buffering from it; TCGETS is passed to the host too.
  */
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
@@ -16,9 +15,8 @@
 #include "util/string.h"
 #include "util/uaccess.h"
 
-/* st_dev of the streams, and the st_rdev of a pseudo-terminal (major 136, minor 0). */
-#define STDIO_DEV  0x16
-#define STDIO_RDEV 0x8800
+/* st_dev of the streams. */
+#define STDIO_DEV 0x16
 
 static struct super_block stdio_sb = {.dev = STDIO_DEV};
 
@@ -70,14 +68,21 @@ static const struct file_ops stdio_fops = {
     .ioctl = stdio_ioctl,
 };
 
+/* The stream's type comes from the host (a tty, a pipe, a file): programs choose their
+ * buffering from it, so it must be the real one. Only the type bits are taken. */
 static int stdio_getattr(struct inode *inode, struct stat *st)
 {
+    uint32_t type;
+    uint64_t rdev;
+    int rc = host_fstat((int)inode->ino, &type, &rdev);
+    if (rc)
+        return rc;
     st->st_dev = STDIO_DEV;
     st->st_ino = inode->ino + 1;
     st->st_nlink = 1;
-    st->st_mode = S_IFCHR | 0620;
-    st->st_rdev = STDIO_RDEV;
-    st->st_blksize = 1024;
+    st->st_mode = type | (type == S_IFCHR ? 0620 : 0600);
+    st->st_rdev = type == S_IFCHR ? rdev : 0;
+    st->st_blksize = type == S_IFCHR ? 1024 : 4096;
     return 0;
 }
 

@@ -331,7 +331,9 @@ long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int fla
 
 int vm_munmap(struct vm_space *vm, uint64_t addr, uint64_t len)
 {
-    if (!IS_ALIGNED(addr, PAGE_SIZE) || len == 0 || len > UINT64_MAX - PAGE_SIZE)
+    /* As Linux: a range reaching past the user half of the address space is -EINVAL. */
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || len == 0 || addr > LINUX_TASK_SIZE ||
+        len > LINUX_TASK_SIZE - addr)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
     if (range_wraps(addr, len))

@@ -132,6 +132,28 @@ int host_ioctl(int host_fd, unsigned long request, void *out, size_t len)
     return (int)rc;
 }
 
+int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev)
+{
+    struct ocall_fstat *a = host_buf();
+    struct ocall_fstat req = {.fd = host_fd};
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_FSTAT, a);
+    struct ocall_fstat ans;
+    memcpy(&ans, a, sizeof(ans));
+    long rc = check_ret(ans.ret, 0, "fstat");
+    if (rc)
+        return (int)rc;
+    uint32_t t = ans.mode & S_IFMT;
+    if (t != S_IFCHR && t != S_IFIFO && t != S_IFREG && t != S_IFSOCK && t != S_IFBLK &&
+        t != S_IFDIR) {
+        log_error("host returned an invalid file type %#x", t);
+        return -EIO;
+    }
+    *type = t;
+    *rdev = ans.rdev;
+    return 0;
+}
+
 void host_sched_yield(void)
 {
     ocall(OCALL_SCHED_YIELD, host_buf());

@@ -28,6 +28,9 @@ int host_clock_gettime(int clock, struct timespec *ts);
 int host_nanosleep(int clock, const struct timespec *ts);
 /* TCGETS / TIOCGWINSZ on a host fd; `out` receives exactly `len` bytes on success. */
 int host_ioctl(int host_fd, unsigned long request, void *out, size_t len);
+/* The type bits (S_IFMT) and device number of a host fd; any other type the host claims is
+ * -EIO. */
+int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev);
 void host_sched_yield(void);
 
 #endif

@@ -133,8 +133,12 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
             goto out;
         }
     } else {
-        at = vm_mmap(vm, 0, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL,
-                     0);
+        /* Low in the user range, so that the program break can grow above it while other
+         * mappings come from the top down (Linux keeps the same distance with its
+         * ELF_ET_DYN_BASE). */
+        uint64_t hint = ALIGN_UP(user_range_base() + user_range_size() / 8, 2UL << 20);
+        at = vm_mmap(vm, hint, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     NULL, 0);
         if (at < 0) {
             rc = (int)at;
             goto out;

@@ -41,6 +41,7 @@ struct thread {
     uint64_t robust_list;      /* set_robust_list head */
     uint64_t robust_list_len;
     sigset_t sigmask;
+    sigset_t sigpending;       /* sent while blocked; acted on when unblocked */
     stack_t altstack;
 };
 

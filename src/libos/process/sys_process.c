@@ -170,7 +170,9 @@ DEFINE_SYSCALL4(prlimit64, pid_t, pid, unsigned int, res, const struct rlimit *,
 
 DEFINE_SYSCALL2(getrlimit, unsigned int, res, struct rlimit *, uold)
 {
-    return rlimit_op(0, res, NULL, uold);
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
+    return copy_to_user(uold, &current_process()->rlimits[res], sizeof(struct rlimit));
 }
 
 DEFINE_SYSCALL2(setrlimit, unsigned int, res, const struct rlimit *, unew)

@@ -1,7 +1,8 @@
 /*
  * Signal calls, bookkeeping stage: rt_sigaction, rt_sigprocmask and sigaltstack record what
  * the guest asks for and answer as Linux would; kill, tkill and tgkill to the calling
- * process carry out the default action (terminate, ignore). Running a guest handler needs
+ * process carry out the default action (terminate, ignore), at once or, for a blocked
+ * signal, when rt_sigprocmask unblocks it. Running a guest handler needs
  * signal frames and comes with the multi-process issue: until then, a signal whose
  * disposition is a handler is logged and answered -ENOSYS rather than silently dropped.
  */
@@ -14,6 +15,8 @@
 #include "util/uaccess.h"
 
 #define UNBLOCKABLE (sigmask(SIGKILL) | sigmask(SIGSTOP))
+
+static void act_on_unblocked(void);
 
 DEFINE_SYSCALL4(rt_sigaction, int, sig, const struct k_sigaction *, uact,
                 struct k_sigaction *, uold, size_t, sigsetsize)
@@ -63,8 +66,10 @@ DEFINE_SYSCALL4(rt_sigprocmask, int, how, const sigset_t *, uset, sigset_t *, uo
     }
     if (uold && copy_to_user(uold, &old, sizeof(old)))
         return -EFAULT;
-    if (uset)
+    if (uset) {
         th->sigmask = set & ~UNBLOCKABLE;
+        act_on_unblocked();
+    }
     return 0;
 }
 
@@ -95,22 +100,15 @@ static bool default_ignored(int sig)
     return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
-/* Delivers `sig` to the calling process, which is its own target. */
-static long signal_self(int sig)
+/* Carries out what `sig`'s disposition says, for the calling thread, which has it unblocked. */
+static long signal_act(int sig)
 {
-    if (sig == 0)
-        return 0;
     struct sighand *sh = &current_process()->sighand;
     spin_lock(&sh->lock);
     uint64_t handler = sh->action[sig - 1].handler;
     spin_unlock(&sh->lock);
-    bool blocked = current_thread()->sigmask & sigmask(sig) && !(sigmask(sig) & UNBLOCKABLE);
     if (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))
         return 0;
-    if (blocked) {
-        log_warn("signal %d is blocked; pending signals are not kept yet", sig);
-        return 0;
-    }
     if (handler != SIG_DFL) {
         log_warn("signal %d has a handler; running guest signal handlers is not supported "
                  "yet", sig);
@@ -121,6 +119,31 @@ static long signal_self(int sig)
         return -ENOSYS;
     }
     process_exit(sig);
+}
+
+/* Delivers `sig` to the calling thread, which is its own target: now, or when the thread
+ * unblocks it. A blocked signal stays pending even if ignored, as on Linux: the disposition
+ * may change before it is unblocked. */
+static long signal_self(int sig)
+{
+    if (sig == 0)
+        return 0;
+    struct thread *th = current_thread();
+    if (th->sigmask & sigmask(sig)) {
+        th->sigpending |= sigmask(sig);
+        return 0;
+    }
+    return signal_act(sig);
+}
+
+static void act_on_unblocked(void)
+{
+    struct thread *th = current_thread();
+    while (th->sigpending & ~th->sigmask) {
+        int sig = __builtin_ctzll(th->sigpending & ~th->sigmask) + 1;
+        th->sigpending &= ~sigmask(sig);
+        signal_act(sig);
+    }
 }
 
 static bool targets_self(pid_t pid)
