@@ -16,7 +16,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototy
            -Wmissing-prototypes -Wpointer-arith -Wvla
 COMMON   = -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
 
-.PHONY: all test bench clean format
+.PHONY: all test bench clean format demo
 all:
 
 include src/libos/build.mk
@@ -32,3 +32,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+demo: all
+	bash demo/run.sh
