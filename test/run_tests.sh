@@ -9,6 +9,7 @@
 #                enclave's stdout must equal the native run's byte for byte
 #   busybox      test/apps/busybox.sh: Debian's busybox-static inside vs native
 #   strace       test/strace_test.sh: guest syscalls never reach the host
+#   errors       test/run_errors.sh: what `occlum run` says when a program cannot start or dies
 #
 # Output: one line per test, "ok - NAME" or "not ok - NAME" (with "#   " diagnostics after a
 # failure), then exactly one last line "N passed, M failed"; the exit status is nonzero if
@@ -17,7 +18,7 @@
 # Environment (all optional):
 #   BUILD=build          the build directory
 #   OCCLUM=...           the CLI (default $BUILD/bin/occlum)
-#   SUITES="unit cli conformance busybox strace"   which suites to run
+#   SUITES="unit cli conformance busybox strace errors"   which suites to run
 #   SKIP_ENCLAVE=1       run only the native legs (enclave legs are reported as skipped and
 #                        counted neither way); for working on tests without the LibOS
 #   TEST_TIMEOUT=60      seconds per program run
@@ -34,7 +35,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export BUILD
 export OCCLUM=${OCCLUM:-$BUILD/bin/occlum}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-60}
-SUITES=${SUITES:-unit cli conformance busybox strace}
+SUITES=${SUITES:-unit cli conformance busybox strace errors}
 SKIP_ENCLAVE=${SKIP_ENCLAVE:-0}
 export SKIP_ENCLAVE
 VARIANTS=${CONF_VARIANTS:-glibc-pie glibc-nopie musl}
@@ -306,6 +307,14 @@ if want_suite strace; then
         echo "# skipped: strace (SKIP_ENCLAVE=1)"
     else
         run_script_suite strace 300 bash test/strace_test.sh
+    fi
+fi
+
+if want_suite errors; then
+    if [ "$SKIP_ENCLAVE" = 1 ]; then
+        echo "# skipped: errors (SKIP_ENCLAVE=1)"
+    else
+        run_script_suite errors 300 bash test/run_errors.sh
     fi
 fi
 

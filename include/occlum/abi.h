@@ -221,13 +221,16 @@ struct ecall_init_args {
  * ECALL_RUN argument, in host memory: the program to run and its arguments, and the host's
  * environment variables that Occlum.json's env.untrusted allows in. Strings are packed in
  * `strings` (total bytes `strings_size`) as NUL-terminated strings: path, then argc argv
- * strings, then nenv "NAME=value" strings.
+ * strings, then nenv "NAME=value" strings. When the program cannot be started, the LibOS
+ * writes why into `error`, for the host to show as the one line the user sees.
  */
 struct ecall_run_args {
     uint32_t argc;
     uint32_t nenv;
     uint64_t strings_size;
     const char *strings;
+    char *error;           /* out: on an ECALL_ERR_* result, a one-line reason, NUL terminated */
+    uint64_t error_size;   /* bytes at `error` (the LibOS writes at most this many) */
 };
 
 /* Values an ECALL returns, beside a guest's wait status (which is >= 0). */

@@ -136,9 +136,16 @@ int main(int argc, char **argv)
     struct ecall_run_args run;
     if (pack_run_args(&cfg, argc - 2, argv + 2, &run))
         return 1;
+    char why[512] = "";
+    run.error = why;
+    run.error_size = sizeof(why);
     rc = enclave_ecall(&enclave, 0, ECALL_RUN, &run);
     if (rc < 0) {
-        fprintf(stderr, "occlum: error: %s: %s\n", argv[2], ecall_error(rc));
+        why[sizeof(why) - 1] = '\0'; /* the enclave's answer, like any other, is checked */
+        if (why[0])
+            fprintf(stderr, "occlum: error: %s\n", why);
+        else
+            fprintf(stderr, "occlum: error: %s: %s\n", argv[2], ecall_error(rc));
         return 127;
     }
     fflush(stdout);

@@ -15,13 +15,15 @@
 #include "uapi/elf.h"
 #include "uapi/errno.h"
 #include "util/log.h"
+#include "util/printf.h"
 #include "util/string.h"
 
 #define MAX_PHDRS 64
 
-static int bad_elf(const char *path, const char *why)
+static int bad_elf(struct elf_image *img, const char *path, const char *why)
 {
-    log_error("cannot execute %s: %s", path, why);
+    snprintf(img->why, sizeof(img->why), "cannot execute %s: %s", path, why);
+    log_info("%s", img->why);
     return -ENOEXEC;
 }
 
@@ -31,48 +33,48 @@ static int seg_prot(uint32_t pf)
            (pf & PF_X ? PROT_EXEC : 0);
 }
 
-static int check_header(const char *path, const Elf64_Ehdr *eh, ssize_t got)
+static int check_header(struct elf_image *img, const char *path, const Elf64_Ehdr *eh, ssize_t got)
 {
     if (got < 4 || memcmp(eh->e_ident, ELFMAG, 4))
-        return bad_elf(path, "not an ELF file");
+        return bad_elf(img, path, "not an ELF file");
     if (got < (ssize_t)sizeof(*eh))
-        return bad_elf(path, "truncated ELF header");
+        return bad_elf(img, path, "truncated ELF header");
     if (eh->e_ident[4] != ELFCLASS64 || eh->e_ident[5] != ELFDATA2LSB)
-        return bad_elf(path, "not a 64-bit little-endian ELF");
+        return bad_elf(img, path, "not a 64-bit little-endian ELF");
     if (eh->e_machine != EM_X86_64)
-        return bad_elf(path, "not an x86-64 program");
+        return bad_elf(img, path, "not an x86-64 program");
     if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-        return bad_elf(path, "not an executable (ELF type is neither EXEC nor DYN)");
+        return bad_elf(img, path, "not an executable (ELF type is neither EXEC nor DYN)");
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > MAX_PHDRS)
-        return bad_elf(path, "bad program header table size");
+        return bad_elf(img, path, "bad program header table size");
     return 0;
 }
 
 /* Checks the segments and returns the span [lo, hi) they cover, page aligned. */
-static int check_segments(const char *path, const Elf64_Phdr *ph, int n, uint64_t file_size,
+static int check_segments(struct elf_image *img, const char *path, const Elf64_Phdr *ph, int n, uint64_t file_size,
                           uint64_t *lo, uint64_t *hi)
 {
     *lo = UINT64_MAX;
     *hi = 0;
     for (int i = 0; i < n; i++) {
         if (ph[i].p_type == PT_INTERP)
-            return bad_elf(path, "dynamically linked (PT_INTERP): dynamic loading is not "
+            return bad_elf(img, path, "dynamically linked (PT_INTERP): dynamic loading is not "
                                  "supported yet; use a static or static-pie build");
         if (ph[i].p_type != PT_LOAD)
             continue;
         const Elf64_Phdr *p = &ph[i];
         if (p->p_filesz > p->p_memsz || p->p_offset > file_size ||
             p->p_filesz > file_size - p->p_offset)
-            return bad_elf(path, "a segment lies outside the file");
+            return bad_elf(img, path, "a segment lies outside the file");
         if (range_wraps(p->p_vaddr, p->p_memsz) || p->p_memsz > (1ULL << 40))
-            return bad_elf(path, "a segment's address range is invalid");
+            return bad_elf(img, path, "a segment's address range is invalid");
         if (p->p_align > 1 && (p->p_vaddr - p->p_offset) % PAGE_SIZE)
-            return bad_elf(path, "a segment is misaligned with its file offset");
+            return bad_elf(img, path, "a segment is misaligned with its file offset");
         *lo = MIN(*lo, ALIGN_DOWN(p->p_vaddr, PAGE_SIZE));
         *hi = MAX(*hi, ALIGN_UP(p->p_vaddr + p->p_memsz, PAGE_SIZE));
     }
     if (*hi == 0)
-        return bad_elf(path, "no loadable segment");
+        return bad_elf(img, path, "no loadable segment");
     return 0;
 }
 
@@ -97,12 +99,12 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
         rc = (int)got;
         goto out;
     }
-    rc = check_header(path, &eh, got);
+    rc = check_header(img, path, &eh, got);
     if (rc)
         goto out;
     size_t ph_size = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
     if (eh.e_phoff > (uint64_t)st.st_size || ph_size > (uint64_t)st.st_size - eh.e_phoff) {
-        rc = bad_elf(path, "program headers lie outside the file");
+        rc = bad_elf(img, path, "program headers lie outside the file");
         goto out;
     }
     ph = kmalloc(ph_size);
@@ -111,11 +113,11 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
         goto out;
     }
     if (file_pread(f, ph, ph_size, eh.e_phoff) != (ssize_t)ph_size) {
-        rc = bad_elf(path, "cannot read the program headers");
+        rc = bad_elf(img, path, "cannot read the program headers");
         goto out;
     }
     uint64_t lo, hi;
-    rc = check_segments(path, ph, eh.e_phnum, (uint64_t)st.st_size, &lo, &hi);
+    rc = check_segments(img, path, ph, eh.e_phnum, (uint64_t)st.st_size, &lo, &hi);
     if (rc)
         goto out;
 
@@ -126,10 +128,13 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
         at = vm_mmap(vm, lo, hi - lo, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
         if (at < 0) {
-            log_error("cannot load %s at its link address %#llx-%#llx: %s", path,
-                      (unsigned long long)lo, (unsigned long long)hi,
-                      at == -EEXIST ? "the range is in use" : "outside the enclave's user range");
-            rc = at == -EEXIST ? -ENOMEM : (int)at;
+            snprintf(img->why, sizeof(img->why),
+                     "cannot load %s at its link address %#llx-%#llx: %s", path,
+                     (unsigned long long)lo, (unsigned long long)hi,
+                     at == -EEXIST ? "the range is in use"
+                                   : "outside the enclave's user range (user_space_size)");
+            log_info("%s", img->why);
+            rc = -ENOEXEC;
             goto out;
         }
     } else {
@@ -151,7 +156,7 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
             continue;
         got = file_pread(f, (void *)(bias + ph[i].p_vaddr), ph[i].p_filesz, ph[i].p_offset);
         if (got != (ssize_t)ph[i].p_filesz) {
-            rc = got < 0 ? (int)got : bad_elf(path, "short read of a segment");
+            rc = got < 0 ? (int)got : bad_elf(img, path, "short read of a segment");
             goto out_unmap;
         }
     }

@@ -18,7 +18,9 @@
 #include "uapi/errno.h"
 #include "util/log.h"
 #include "util/spinlock.h"
+#include "util/printf.h"
 #include "util/string.h"
+#include <stdarg.h>
 
 #define INIT_PID  1
 #define ARG_MAX   (2 * 1024 * 1024)  /* Linux's limit on argv + envp for one execve */
@@ -93,10 +95,9 @@ struct run_request {
     size_t envc;
 };
 
-static long copy_run_request(const struct ecall_run_args *uargs, struct run_request *rq)
+static long copy_run_request(const struct ecall_run_args *args, struct run_request *rq)
 {
-    struct ecall_run_args a;
-    memcpy(&a, uargs, sizeof(a));
+    struct ecall_run_args a = *args;
     if (a.strings_size == 0 || a.strings_size > ARG_MAX || a.argc > MAX_ARGS ||
         a.nenv > MAX_ARGS)
         return ECALL_ERR_BADARG;
@@ -155,6 +156,28 @@ static long copy_run_request(const struct ecall_run_args *uargs, struct run_requ
     return 0;
 }
 
+/* Writes the one-line reason for a failed ECALL_RUN into the host's buffer (bounded by the
+ * size the host gave, always terminated) and logs it at info level. */
+static void report_run_error(const struct ecall_run_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void report_run_error(const struct ecall_run_args *a, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_info("%s", msg);
+    uint64_t e = (uint64_t)a->error;
+    if (!a->error || a->error_size == 0 || a->error_size > 4096 || range_wraps(e, a->error_size) ||
+        (e < enclave_info->enclave_base + enclave_info->enclave_size &&
+         e + a->error_size > enclave_info->enclave_base))
+        return; /* not host memory: say nothing rather than write into the enclave */
+    size_t n = MIN(strlen(msg), a->error_size - 1);
+    memcpy(a->error, msg, n);
+    a->error[n] = '\0';
+}
+
 static long errno_to_ecall(int err)
 {
     switch (err) {
@@ -170,18 +193,22 @@ static long errno_to_ecall(int err)
 
 long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
 {
+    struct ecall_run_args a;
+    memcpy(&a, uargs, sizeof(a)); /* host memory: one copy, then only the copy is used */
     struct run_request rq = {0};
-    long rc = copy_run_request(uargs, &rq);
-    if (rc)
+    long rc = copy_run_request(&a, &rq);
+    if (rc) {
+        report_run_error(&a, "malformed run request from the host");
         goto out_free;
+    }
     const char *path = rq.argv[0];
     if (path[0] != '/') {
-        log_error("%s: the program must be given by its absolute path in the image", path);
+        report_run_error(&a, "%s: give the program's absolute path in the image", path);
         rc = ECALL_ERR_NOENT;
         goto out_free;
     }
     if (!config_is_entry_point(path)) {
-        log_error("%s is not under any of Occlum.json's entry_points", path);
+        report_run_error(&a, "%s is not under any of Occlum.json's entry_points", path);
         rc = ECALL_ERR_NOTENTRY;
         goto out_free;
     }
@@ -208,17 +235,24 @@ long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
     const char *base = strrchr(path, '/') + 1;
     strlcpy(proc->comm, base, sizeof(proc->comm));
 
-    struct elf_image img;
+    struct elf_image img = {0};
     int err = elf_load(proc->vm, path, &img);
     if (err) {
-        if (err == -ENOENT)
-            log_error("%s: no such file in the image", path);
+        if (err == -ENOEXEC)
+            report_run_error(&a, "%s", img.why);
+        else if (err == -ENOENT || err == -ENOTDIR)
+            report_run_error(&a, "%s: no such file in the image", path);
+        else if (err == -EACCES)
+            report_run_error(&a, "%s: permission denied (not a regular file)", path);
+        else
+            report_run_error(&a, "%s: cannot load: error %d", path, -err);
         rc = errno_to_ecall(err);
         goto out_proc;
     }
     vm_set_brk_base(proc->vm, img.brk_start);
     long sp = build_initial_stack(proc->vm, &img, path, rq.argv, rq.argc, rq.envp, rq.envc);
     if (sp < 0) {
+        report_run_error(&a, "%s: cannot set up the stack: error %ld", path, -sp);
         rc = errno_to_ecall((int)sp);
         goto out_proc;
     }

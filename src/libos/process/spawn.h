@@ -18,6 +18,7 @@ struct elf_image {
     uint64_t phnum;
     uint64_t base;       /* AT_BASE: interpreter load address, 0 without one */
     uint64_t brk_start;  /* page-aligned end of the program's segments */
+    char why[160];       /* set with -ENOEXEC: what is wrong with the file */
 };
 
 int process_subsystem_init(void);
@@ -26,8 +27,8 @@ int process_subsystem_init(void);
  * only through enclave_exit (the program's wait status) or with an ECALL_ERR_* code. */
 long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs);
 
-/* Loads the executable at `path` (absolute) into `vm`. -ENOENT, -EACCES, -ENOEXEC (logged
- * with the file name and what is wrong), -ENOMEM. */
+/* Loads the executable at `path` (absolute) into `vm`. -ENOENT, -EACCES, -ENOMEM, or -ENOEXEC
+ * with img->why naming the file and what is wrong (also logged at info level). */
 int elf_load(struct vm_space *vm, const char *path, struct elf_image *img);
 
 /* Maps the main thread's stack and lays out argc, argv, envp and the auxiliary vector as

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Benchmarks: each program natively and inside the enclave, in the same run, and the ratio.
+#
+# Rows (bench/README.md says what each one measures):
+#   getppid (ns/call)          bench/syscall_lat.c getppid N, glibc static-pie (and musl)
+#   write 1 B to /dev/null     bench/syscall_lat.c write1 N, stdout -> /dev/null
+#   write 4 KiB to /dev/null   bench/syscall_lat.c write4k N, stdout -> /dev/null
+#   run hello (ms/run)         wall time of `occlum run /bin/hello` vs the same binary natively
+#
+# The latency rows take the median of BENCH_REPS runs (native and enclave interleaved, so a
+# slow spell of the machine hits both); the wall-time row is the mean over BENCH_RUNS runs,
+# timed around the whole loop with date +%s%N after one warm-up run each.
+#
+# Nothing is asserted about time. The script fails (exit 1) only when a program cannot be
+# built or run, or does not print its result line. It writes only under $BUILD/bench/.
+#
+# Environment: BUILD (default build), BENCH_BUILT=1 (skip the make step), BENCH_N (calls per latency run, default 200000),
+# BENCH_REPS (default 5), BENCH_RUNS (default 20).
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+OCCLUM=$BUILD/bin/occlum
+N=${BENCH_N:-200000}
+REPS=${BENCH_REPS:-5}
+RUNS=${BENCH_RUNS:-20}
+DIR=$BUILD/bench
+INST=$DIR/instance
+LOG=$DIR/log
+errors=0
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+# Build the programs through make, so there is one set of rules (bench/build.mk). `make bench`
+# has already done it and says so with BENCH_BUILT=1.
+if [ "${BENCH_BUILT:-0}" != 1 ]; then
+    make -s BUILD="$BUILD" all bench-bins || die "cannot build the LibOS or the bench programs"
+fi
+[ -x "$OCCLUM" ] || die "$OCCLUM is not built"
+[ -x "$DIR/glibc/syscall_lat" ] && [ -x "$DIR/glibc/hello" ] || die "bench programs missing"
+
+# --- scratch instance ----------------------------------------------------------------------
+
+rm -rf "$INST" "$LOG"
+mkdir -p "$LOG"
+"$OCCLUM" new "$INST" >"$LOG/setup" 2>&1 || {
+    cat "$LOG/setup" >&2
+    die "occlum new failed"
+}
+mkdir -p "$INST/image/bin"
+cp "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$INST/image/bin/"
+have_musl=0
+if [ -x "$DIR/musl/syscall_lat" ]; then
+    cp "$DIR/musl/syscall_lat" "$INST/image/bin/syscall_lat-musl"
+    have_musl=1
+fi
+(cd "$INST" && "$OCCLUM" build) >>"$LOG/setup" 2>&1 || {
+    cat "$LOG/setup" >&2
+    die "occlum build failed"
+}
+
+# --- helpers -------------------------------------------------------------------------------
+
+# median: the middle of the numbers on stdin (the lower middle for an even count).
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# lat WHERE PROG MODE: one run of syscall_lat; prints ns/call, or nothing (and counts an
+# error) if the run failed. WHERE is "native" (PROG is a host path) or "occlum" (PROG is a
+# path in the image). stdout is the sink, /dev/null as the benchmark requires.
+lat() {
+    local where=$1 prog=$2 mode=$3 err rc
+    err=$LOG/$where-$(basename "$prog")-$mode.err
+    if [ "$where" = native ]; then
+        "$prog" "$mode" "$N" >/dev/null 2>"$err"
+    else
+        (cd "$INST" && "$OCCLUM" run "$prog" "$mode" "$N") >/dev/null 2>"$err"
+    fi
+    rc=$?
+    local line
+    line=$(grep -m1 "^syscall_lat $mode $N " "$err")
+    if [ $rc -ne 0 ] || [ -z "$line" ]; then
+        echo "bench: $where $prog $mode failed (status $rc):" >&2
+        tail -n 5 "$err" | sed 's/^/bench:   /' >&2
+        return 1
+    fi
+    echo "${line##* }"
+}
+
+# row NAME NATIVE OCCLUM: one line of the table; empty values print as "error".
+row() {
+    awk -v name="$1" -v a="$2" -v b="$3" 'BEGIN {
+        ratio = (a != "" && b != "" && a > 0) ? sprintf("%.1fx", b / a) : "-";
+        printf "%-34s %12s %12s   %s\n", name, (a == "" ? "error" : a), \
+               (b == "" ? "error" : b), ratio
+    }'
+}
+
+# latency_row NAME NATIVE_PROG IMAGE_PROG MODE
+latency_row() {
+    local name=$1 nprog=$2 iprog=$3 mode=$4 i v nat="" occ=""
+    for ((i = 0; i < REPS; i++)); do
+        if v=$(lat native "$nprog" "$mode"); then nat+="$v"$'\n'; else errors=$((errors + 1)); fi
+        if v=$(lat occlum "$iprog" "$mode"); then occ+="$v"$'\n'; else errors=$((errors + 1)); fi
+    done
+    row "$name" "$(printf '%s' "$nat" | median)" "$(printf '%s' "$occ" | median)"
+}
+
+# wall CMD...: mean wall time in ms of RUNS runs of CMD (after one warm-up), or nothing if any
+# run failed or printed something other than "hello".
+wall() {
+    local i t0 t1 out
+    out=$("$@" 2>"$LOG/wall.err")
+    if [ $? -ne 0 ] || [ "$out" != hello ]; then
+        echo "bench: '$*' failed or printed '$out':" >&2
+        tail -n 5 "$LOG/wall.err" | sed 's/^/bench:   /' >&2
+        return 1
+    fi
+    t0=$(date +%s%N)
+    for ((i = 0; i < RUNS; i++)); do
+        "$@" >/dev/null 2>>"$LOG/wall.err" || return 1
+    done
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) -v n="$RUNS" 'BEGIN { printf "%.2f\n", d / n / 1e6 }'
+}
+
+# --- run -----------------------------------------------------------------------------------
+
+echo "# occlum bench: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r)," \
+    "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//'), $(nproc) CPUs"
+echo "# latency: median of $REPS runs of $N calls each; wall time: mean of $RUNS runs"
+printf "%-34s %12s %12s   %s\n" benchmark native occlum "ratio (occlum/native)"
+
+latency_row "getppid (ns/call, glibc)" "$DIR/glibc/syscall_lat" /bin/syscall_lat getppid
+if [ $have_musl -eq 1 ]; then
+    latency_row "getppid (ns/call, musl)" "$DIR/musl/syscall_lat" /bin/syscall_lat-musl getppid
+fi
+latency_row "write 1 B to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat write1
+latency_row "write 4 KiB to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat \
+    write4k
+
+nat=$(wall "$DIR/glibc/hello") || { nat=""; errors=$((errors + 1)); }
+occ=$(cd "$INST" && wall "$OCCLUM" run /bin/hello) || { occ=""; errors=$((errors + 1)); }
+row "run hello (ms/run)" "$nat" "$occ"
+
+if [ $errors -ne 0 ]; then
+    echo "bench: $errors run(s) failed; logs in $LOG" >&2
+    exit 1
+fi
