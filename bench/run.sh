@@ -41,7 +41,9 @@ if [ "${BENCH_BUILT:-0}" != 1 ]; then
     make -s BUILD="$BUILD" all bench-bins || die "cannot build the LibOS or the bench programs"
 fi
 [ -x "$OCCLUM" ] || die "$OCCLUM is not built"
-[ -x "$DIR/glibc/syscall_lat" ] && [ -x "$DIR/glibc/hello" ] || die "bench programs missing"
+for p in "$DIR/glibc/syscall_lat" "$DIR/glibc/hello"; do
+    [ -x "$p" ] || die "$p is not built"
+done
 
 # --- scratch instance ----------------------------------------------------------------------
 
@@ -114,10 +116,11 @@ latency_row() {
 # wall CMD...: mean wall time in ms of RUNS runs of CMD (after one warm-up), or nothing if any
 # run failed or printed something other than "hello".
 wall() {
-    local i t0 t1 out
+    local i t0 t1 out rc
     out=$("$@" 2>"$LOG/wall.err")
-    if [ $? -ne 0 ] || [ "$out" != hello ]; then
-        echo "bench: '$*' failed or printed '$out':" >&2
+    rc=$?
+    if [ $rc -ne 0 ] || [ "$out" != hello ]; then
+        echo "bench: '$*' exited $rc and printed '$out', want 0 and 'hello':" >&2
         tail -n 5 "$LOG/wall.err" | sed 's/^/bench:   /' >&2
         return 1
     fi

@@ -13,6 +13,16 @@
  *   entry_point              absolute path (repeatable)    entry_points[]
  *   env_default              NAME=value (repeatable)       env.default[]
  *   env_untrusted            NAME (repeatable)             env.untrusted[]
+ *   mount                    TYPE TARGET SOURCE OPTIONS    mount[] (repeatable, in order)
+ *
+ * A mount line has four space-separated fields; SOURCE and OPTIONS are "-" when absent:
+ *   TYPE     unionfs | ramfs | hostfs | devfs | procfs | sysfs
+ *   TARGET   absolute path inside the enclave ("/" only for unionfs, which must come first)
+ *   SOURCE   hostfs: the host directory, as written in Occlum.json (relative paths are
+ *            relative to the instance directory, where `occlum run` starts the runtime)
+ *   OPTIONS  comma-separated key=value, no spaces: ramfs "size=BYTES"; unionfs
+ *            "upper=ramfs" (the writable layer over the image; an encrypted persistent layer
+ *            comes later)
  *
  * Lines are separated by '\n'; the value is everything after the first space. Unknown keys
  * are an error on both sides. Sizes are plain decimal byte counts.
