@@ -61,8 +61,7 @@ static int run_write(long n, size_t len)
         ssize_t r = write(STDOUT_FILENO, buf, len);
 
         if (r != (ssize_t)len) {
-            fprintf(stderr, "syscall_lat: write %zu bytes at call %ld returned %zd\n", len, i,
-                    r);
+            fprintf(stderr, "syscall_lat: write %zu bytes at call %ld returned %zd\n", len, i, r);
             if (r < 0)
                 perror("syscall_lat: write");
             return -1;

@@ -74,7 +74,8 @@ int host_config_load(const char *path, struct host_config *cfg)
             }
             cfg->env_untrusted = names;
             names[cfg->n_env_untrusted++] = strdup(val);
-        } else if (strcmp(key, "entry_point") && strcmp(key, "env_default")) {
+        } else if (strcmp(key, "entry_point") && strcmp(key, "env_default") &&
+                   strcmp(key, "mount")) {
             fprintf(stderr, "occlum: error: enclave.conf: unknown key '%s'\n", key);
             rc = -1;
         }

@@ -18,6 +18,39 @@ static int add(const char **list, size_t *n, const char *key, const char *val)
     return 0;
 }
 
+/* "TYPE TARGET SOURCE OPTIONS", split in place. */
+static int add_mount(struct libos_config *c, char *val)
+{
+    char *f[4];
+    for (int i = 0; i < 4; i++) {
+        f[i] = val;
+        char *sp = strchr(val, ' ');
+        if ((sp == NULL) != (i == 3) || !*f[i]) {
+            log_error("config: mount: expected TYPE TARGET SOURCE OPTIONS");
+            return -EINVAL;
+        }
+        if (sp) {
+            *sp = '\0';
+            val = sp + 1;
+        }
+    }
+    if (f[1][0] != '/') {
+        log_error("config: mount target '%s' is not absolute", f[1]);
+        return -EINVAL;
+    }
+    if (c->n_mounts >= CONFIG_MAX_LIST) {
+        log_error("config: more than %d mount entries", CONFIG_MAX_LIST);
+        return -EINVAL;
+    }
+    c->mounts[c->n_mounts++] = (struct config_mount){
+        .type = f[0],
+        .target = f[1],
+        .source = strcmp(f[2], "-") ? f[2] : NULL,
+        .options = strcmp(f[3], "-") ? f[3] : NULL,
+    };
+    return 0;
+}
+
 static int size_value(const char *key, const char *val, uint64_t *out)
 {
     unsigned long long v;
@@ -68,6 +101,8 @@ int libos_config_parse(const char *text, size_t size)
             rc = strchr(val, '=') ? add(c->env_default, &c->n_env_default, key, val) : -EINVAL;
         else if (!strcmp(key, "env_untrusted"))
             rc = add(c->env_untrusted, &c->n_env_untrusted, key, val);
+        else if (!strcmp(key, "mount"))
+            rc = add_mount(c, (char *)val);
         else {
             log_error("config: unknown key '%s'", key);
             rc = -EINVAL;

@@ -11,6 +11,14 @@
 
 #define CONFIG_MAX_LIST 64
 
+/* One `mount` line: SOURCE and OPTIONS are NULL when given as "-". */
+struct config_mount {
+    const char *type;
+    const char *target;
+    const char *source;
+    const char *options;
+};
+
 struct libos_config {
     uint64_t user_space_size;
     uint64_t kernel_heap_size;
@@ -19,6 +27,7 @@ struct libos_config {
     const char *entry_points[CONFIG_MAX_LIST]; size_t n_entry_points;
     const char *env_default[CONFIG_MAX_LIST];  size_t n_env_default;
     const char *env_untrusted[CONFIG_MAX_LIST]; size_t n_env_untrusted;
+    struct config_mount mounts[CONFIG_MAX_LIST]; size_t n_mounts; /* in config order */
 };
 
 extern struct libos_config libos_config;
