@@ -17,6 +17,7 @@
  * time: bench/run.sh only prints ratios.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +62,9 @@ static int run_write(long n, size_t len)
         ssize_t r = write(STDOUT_FILENO, buf, len);
 
         if (r != (ssize_t)len) {
-            fprintf(stderr, "syscall_lat: write %zu bytes at call %ld returned %zd\n", len, i, r);
-            if (r < 0)
-                perror("syscall_lat: write");
+            const char *why = r < 0 ? strerror(errno) : "short write";
+
+            fprintf(stderr, "syscall_lat: write %zu bytes at call %ld: %s\n", len, i, why);
             return -1;
         }
     }

@@ -26,8 +26,13 @@
 #define ARG_MAX   (2 * 1024 * 1024)  /* Linux's limit on argv + envp for one execve */
 #define MAX_ARGS  (64 * 1024)
 
+#define MAX_PROCESSES 4096
+
 static spinlock_t process_table_lock = SPINLOCK_INIT;
 static pid_t next_pid = INIT_PID + 1;
+/* Live processes, sorted by pid; guarded by process_table_lock. */
+static struct process *process_table[MAX_PROCESSES];
+static size_t num_processes;
 
 int process_subsystem_init(void)
 {
@@ -55,6 +60,69 @@ static void default_rlimits(struct rlimit *rl)
     rl[RLIMIT_MSGQUEUE] = (struct rlimit){819200, 819200};
 }
 
+static void process_free(struct process *p);
+
+struct process *process_lookup(pid_t pid)
+{
+    struct process *found = NULL;
+    spin_lock(&process_table_lock);
+    for (size_t i = 0; i < num_processes; i++)
+        if (process_table[i]->pid == pid) {
+            found = process_table[i];
+            __atomic_add_fetch(&found->refcount, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    spin_unlock(&process_table_lock);
+    return found;
+}
+
+void process_put(struct process *p)
+{
+    if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+        process_free(p);
+}
+
+size_t process_list_pids(pid_t *out, size_t max)
+{
+    spin_lock(&process_table_lock);
+    size_t n = num_processes;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = process_table[i]->pid;
+    spin_unlock(&process_table_lock);
+    return n;
+}
+
+/* Lists a new process (pids only grow, so appending keeps the table sorted). */
+static int process_table_add(struct process *p)
+{
+    int rc = -EAGAIN;
+    spin_lock(&process_table_lock);
+    if (num_processes < MAX_PROCESSES) {
+        process_table[num_processes++] = p;
+        __atomic_add_fetch(&p->refcount, 1, __ATOMIC_RELAXED);
+        rc = 0;
+    }
+    spin_unlock(&process_table_lock);
+    return rc;
+}
+
+static void process_table_remove(struct process *p)
+{
+    bool listed = false;
+    spin_lock(&process_table_lock);
+    for (size_t i = 0; i < num_processes; i++)
+        if (process_table[i] == p) {
+            memmove(&process_table[i], &process_table[i + 1],
+                    (num_processes - i - 1) * sizeof(process_table[0]));
+            num_processes--;
+            listed = true;
+            break;
+        }
+    spin_unlock(&process_table_lock);
+    if (listed)
+        process_put(p);
+}
+
 static void process_free(struct process *p)
 {
     if (p->vm)
@@ -72,6 +140,7 @@ static struct process *process_create(void)
     struct process *p = kzalloc(sizeof(*p));
     if (!p)
         return NULL;
+    p->refcount = 1;
     p->pid = p->pgid = p->sid = alloc_pid();
     p->ppid = INIT_PID;
     default_rlimits(p->rlimits);
@@ -79,7 +148,7 @@ static struct process *process_create(void)
     p->vm = vm_space_create();
     p->files = fdtable_create_stdio();
     p->fs = fs_context_create();
-    if (!p->vm || !p->files || !p->fs) {
+    if (!p->vm || !p->files || !p->fs || process_table_add(p)) {
         process_free(p);
         return NULL;
     }
@@ -216,8 +285,10 @@ long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
     struct process *proc = process_create();
     struct thread *th = kzalloc(sizeof(*th));
     if (!proc || !th) {
-        if (proc)
-            process_free(proc);
+        if (proc) {
+            process_table_remove(proc);
+            process_put(proc);
+        }
         kfree(th);
         rc = ECALL_ERR_NOMEM;
         goto out_free;
@@ -272,7 +343,8 @@ long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
 
 out_proc:
     tcs->thread = NULL;
-    process_free(proc);
+    process_table_remove(proc);
+    process_put(proc);
     kfree(th);
 out_free:
     kfree(rq.strings);
@@ -287,7 +359,8 @@ void process_exit(int wait_status)
     struct process *proc = th->proc;
     log_debug("pid %d exits with status %#x", proc->pid, wait_status);
     current_tcs()->thread = NULL;
-    process_free(proc);
+    process_table_remove(proc);
+    process_put(proc);
     kfree(th);
     /* The first program's end is the end of ECALL_RUN. */
     enclave_exit(wait_status);

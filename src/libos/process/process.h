@@ -19,6 +19,7 @@ struct fdtable;
 struct fs_context;
 
 struct process {
+    int refcount;              /* atomic; the table holds one reference while it is listed */
     pid_t pid, ppid, pgid, sid;
     uid_t uid, euid, suid;
     gid_t gid, egid, sgid;
@@ -44,6 +45,12 @@ struct thread {
     sigset_t sigpending;       /* sent while blocked; acted on when unblocked */
     stack_t altstack;
 };
+
+/* The process with `pid`, referenced (drop with process_put), or NULL. */
+struct process *process_lookup(pid_t pid);
+void process_put(struct process *p);
+/* Fills `out` with up to `max` live pids in increasing order; returns how many there are. */
+size_t process_list_pids(pid_t *out, size_t max);
 
 static inline struct tcs *current_tcs(void)
 {
