@@ -6,6 +6,8 @@
 #   write 1 B to /dev/null     bench/syscall_lat.c write1 N, stdout -> /dev/null
 #   write 4 KiB to /dev/null   bench/syscall_lat.c write4k N, stdout -> /dev/null
 #   run hello (ms/run)         wall time of `occlum run /bin/hello` vs the same binary natively
+# and, under the table, the floor for the getppid row: bench/sud_floor.c, a bare Syscall User
+# Dispatch trap measured natively.
 #
 # The latency rows take the median of BENCH_REPS runs (native and enclave interleaved, so a
 # slow spell of the machine hits both); the wall-time row is the mean over BENCH_RUNS runs,
@@ -14,8 +16,8 @@
 # Nothing is asserted about time. The script fails (exit 1) only when a program cannot be
 # built or run, or does not print its result line. It writes only under $BUILD/bench/.
 #
-# Environment: BUILD (default build), BENCH_BUILT=1 (skip the make step), BENCH_N (calls per latency run, default 200000),
-# BENCH_REPS (default 5), BENCH_RUNS (default 20).
+# Environment: BUILD (default build), BENCH_BUILT=1 (skip the make step), BENCH_N (calls
+# per latency run, default 200000), BENCH_REPS (default 5), BENCH_RUNS (default 20).
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -29,6 +31,7 @@ DIR=$BUILD/bench
 INST=$DIR/instance
 LOG=$DIR/log
 errors=0
+last_occ=""
 
 die() {
     echo "bench: $*" >&2
@@ -41,7 +44,7 @@ if [ "${BENCH_BUILT:-0}" != 1 ]; then
     make -s BUILD="$BUILD" all bench-bins || die "cannot build the LibOS or the bench programs"
 fi
 [ -x "$OCCLUM" ] || die "$OCCLUM is not built"
-for p in "$DIR/glibc/syscall_lat" "$DIR/glibc/hello"; do
+for p in "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$DIR/glibc/sud_floor"; do
     [ -x "$p" ] || die "$p is not built"
 done
 
@@ -110,7 +113,29 @@ latency_row() {
         if v=$(lat native "$nprog" "$mode"); then nat+="$v"$'\n'; else errors=$((errors + 1)); fi
         if v=$(lat occlum "$iprog" "$mode"); then occ+="$v"$'\n'; else errors=$((errors + 1)); fi
     done
-    row "$name" "$(printf '%s' "$nat" | median)" "$(printf '%s' "$occ" | median)"
+    last_occ=$(printf '%s' "$occ" | median)
+    row "$name" "$(printf '%s' "$nat" | median)" "$last_occ"
+}
+
+# sud_floor_line OCC_NS: the median over REPS runs of bench/sud_floor.c (the bare trap,
+# natively), and its share of OCC_NS, the enclave's getppid.
+sud_floor_line() {
+    local occ_ns=$1 i out v=""
+    for ((i = 0; i < REPS; i++)); do
+        if out=$("$DIR/glibc/sud_floor" "$N" 2>>"$LOG/sud_floor.err"); then
+            v+="${out##* }"$'\n'
+        else
+            errors=$((errors + 1))
+            tail -n 3 "$LOG/sud_floor.err" | sed 's/^/bench:   /' >&2
+        fi
+    done
+    v=$(printf '%s' "$v" | median)
+    [ -n "$v" ] || return
+    awk -v f="$v" -v o="$occ_ns" 'BEGIN {
+        share = (o > 0) ? sprintf(", %.0f%% of the enclave getppid", 100 * f / o) : "";
+        printf "# floor: a bare Syscall User Dispatch trap (SIGSYS + sigreturn), native: " \
+               "%.1f ns/call%s\n", f, share
+    }'
 }
 
 # wall CMD...: mean wall time in ms of RUNS runs of CMD (after one warm-up), or nothing if any
@@ -140,6 +165,7 @@ echo "# latency: median of $REPS runs of $N calls each; wall time: mean of $RUNS
 printf "%-34s %12s %12s   %s\n" benchmark native occlum "ratio (occlum/native)"
 
 latency_row "getppid (ns/call, glibc)" "$DIR/glibc/syscall_lat" /bin/syscall_lat getppid
+getppid_occ=$last_occ
 if [ $have_musl -eq 1 ]; then
     latency_row "getppid (ns/call, musl)" "$DIR/musl/syscall_lat" /bin/syscall_lat-musl getppid
 fi
@@ -150,6 +176,7 @@ latency_row "write 4 KiB to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/s
 nat=$(wall "$DIR/glibc/hello") || { nat=""; errors=$((errors + 1)); }
 occ=$(cd "$INST" && wall "$OCCLUM" run /bin/hello) || { occ=""; errors=$((errors + 1)); }
 row "run hello (ms/run)" "$nat" "$occ"
+sud_floor_line "$getppid_occ"
 
 if [ $errors -ne 0 ]; then
     echo "bench: $errors run(s) failed; logs in $LOG" >&2

@@ -32,13 +32,25 @@ printf 'not an ELF\n' >"$INST/image/bin/text"
 chmod +x "$INST/image/bin/text"
 head -c 40 "$CONF/glibc-pie/exit_code" >"$INST/image/bin/truncated"
 chmod +x "$INST/image/bin/truncated"
-# A dynamically linked program (any will do: the host's own env).
+# A dynamically linked program (any will do: the host's own env), without its ld.so.
 cp "$(command -v env)" "$INST/image/bin/dynamic"
 # A program that faults: SIGSEGV from a null-page write, built here.
 cat >"$WORK/fault.c" <<'C'
 int main(int argc, char **argv) { volatile int *p = (int *)(long)argc; *p = 1; return 0; }
 C
 gcc -static-pie -O1 -o "$INST/image/bin/fault" "$WORK/fault.c"
+# Interpreter scripts: one that works (its interpreter prints its argv), nested, and broken.
+cat >"$WORK/args.c" <<'C'
+#include <stdio.h>
+int main(int argc, char **argv) { for (int i = 0; i < argc; i++) printf("[%s]", argv[i]); puts(""); return 0; }
+C
+gcc -static-pie -O1 -o "$INST/image/bin/args" "$WORK/args.c"
+printf '#!/bin/args  one arg  \necho this is not run\n' >"$INST/image/bin/script"
+printf '#!/bin/script\n' >"$INST/image/bin/nested"
+printf '#!\n' >"$INST/image/bin/empty-shebang"
+printf '#!/bin/missing-interp\n' >"$INST/image/bin/no-interp"
+printf '#!/bin/loop\n' >"$INST/image/bin/loop"
+chmod +x "$INST/image/bin/"{script,nested,empty-shebang,no-interp,loop}
 (cd "$INST" && "$OCCLUM" build >/dev/null 2>&1) || { not_ok "setup: occlum build"; exit 1; }
 
 # expect NAME WANT_STATUS PATTERN -- ARGS...: run, check the status and that stderr is one
@@ -68,11 +80,34 @@ expect outside-entry-points 127 "/opt/outside is not under any of Occlum.json's 
 expect relative-path 127 "absolute path" -- bin/exit_code exit 0
 expect not-elf 127 "cannot execute /bin/text: not an ELF file" -- /bin/text
 expect truncated-elf 127 "cannot execute /bin/truncated: truncated ELF header" -- /bin/truncated
-expect dynamic 127 "cannot execute /bin/dynamic: dynamically linked" -- /bin/dynamic
+expect dynamic-without-interpreter 127 \
+    "cannot execute /bin/dynamic: its interpreter /lib64/ld-linux-x86-64.so.2 is not in the image" \
+    -- /bin/dynamic
 expect directory 127 "/bin: permission denied (not a regular file)" -- /bin
 expect fault-segv 139 "" -- /bin/fault
 expect exit-status 42 "" -- /bin/exit_code exit 42
 expect still-runs-after-fault 0 "" -- /bin/exit_code exit 0
+
+expect empty-shebang 127 "cannot execute /bin/empty-shebang: empty #! line" -- /bin/empty-shebang
+expect missing-interpreter 127 "/bin/no-interp: its interpreter /bin/missing-interp is not in" \
+    -- /bin/no-interp
+expect script-loop 127 "/bin/loop: too many levels of #! interpreters" -- /bin/loop
+
+# script_output NAME WANT -- ARGS: stdout of a script run must be WANT (Linux's argv rules).
+script_output() {
+    local name=$1 want=$2
+    shift 3
+    local got
+    got=$(cd "$INST" && timeout "$T" "$OCCLUM" run "$@" 2>"$WORK/$name.err")
+    if [ "$got" = "$want" ]; then
+        ok "$name"
+    else
+        not_ok "$name: got '$got', want '$want'"
+        sed 's/^/#   /' "$WORK/$name.err"
+    fi
+}
+script_output script "[/bin/args][one arg][/bin/script][x][y z]" -- /bin/script x "y z"
+script_output nested-script "[/bin/args][one arg][/bin/script][/bin/nested][x]" -- /bin/nested x
 
 # Outside an instance: one line, status 1.
 out=$(cd "$WORK" && "$OCCLUM" run /bin/exit_code 2>&1 >/dev/null)

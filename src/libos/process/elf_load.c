@@ -1,5 +1,8 @@
 /*
- * The ELF loader for static (ET_EXEC) and static-pie (ET_DYN) x86-64 executables.
+ * The ELF loader for x86-64 executables: static (ET_EXEC), static-pie and PIE (ET_DYN), and
+ * dynamically linked ones, whose PT_INTERP interpreter (ld.so) is loaded beside them and
+ * started instead (AT_BASE tells it where it is; it maps the libraries itself, through the
+ * LibOS's open and mmap).
  *
  * A non-PIE program goes at its link address, which must fall inside the user range
  * (DESIGN.md, Memory). A PIE goes wherever the user range has room. The whole span of the
@@ -51,15 +54,16 @@ static int check_header(struct elf_image *img, const char *path, const Elf64_Ehd
 }
 
 /* Checks the segments and returns the span [lo, hi) they cover, page aligned. */
-static int check_segments(struct elf_image *img, const char *path, const Elf64_Phdr *ph, int n, uint64_t file_size,
-                          uint64_t *lo, uint64_t *hi)
+static int check_segments(struct elf_image *img, const char *path, const Elf64_Phdr *ph, int n,
+                          uint64_t file_size, uint64_t *lo, uint64_t *hi)
 {
     *lo = UINT64_MAX;
     *hi = 0;
     for (int i = 0; i < n; i++) {
-        if (ph[i].p_type == PT_INTERP)
-            return bad_elf(img, path, "dynamically linked (PT_INTERP): dynamic loading is not "
-                                 "supported yet; use a static or static-pie build");
+        if (ph[i].p_type == PT_INTERP &&
+            (ph[i].p_filesz < 2 || ph[i].p_filesz > PATH_MAX || ph[i].p_offset > file_size ||
+             ph[i].p_filesz > file_size - ph[i].p_offset))
+            return bad_elf(img, path, "bad PT_INTERP");
         if (ph[i].p_type != PT_LOAD)
             continue;
         const Elf64_Phdr *p = &ph[i];
@@ -78,7 +82,21 @@ static int check_segments(struct elf_image *img, const char *path, const Elf64_P
     return 0;
 }
 
-int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
+/* One loaded ELF object: where it went and what the loader needs of it. */
+struct loaded_object {
+    uint64_t bias;  /* load address minus link address */
+    uint64_t entry;
+    uint64_t phdr, phnum;
+    uint64_t end;   /* page-aligned end of its segments */
+    char *interp;   /* PT_INTERP path (kmalloc'd), NULL if none */
+};
+
+/*
+ * Loads one object: the program (`is_interp` false) or its interpreter (true, which must be
+ * a shared object without an interpreter of its own).
+ */
+static int load_object(struct vm_space *vm, const char *path, bool is_interp,
+                       struct elf_image *img, struct loaded_object *obj)
 {
     struct file *f;
     int rc = vfs_open_kernel(path, O_RDONLY, &f);
@@ -102,6 +120,10 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
     rc = check_header(img, path, &eh, got);
     if (rc)
         goto out;
+    if (is_interp && eh.e_type != ET_DYN) {
+        rc = bad_elf(img, path, "the interpreter is not a shared object");
+        goto out;
+    }
     size_t ph_size = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
     if (eh.e_phoff > (uint64_t)st.st_size || ph_size > (uint64_t)st.st_size - eh.e_phoff) {
         rc = bad_elf(img, path, "program headers lie outside the file");
@@ -120,6 +142,31 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
     rc = check_segments(img, path, ph, eh.e_phnum, (uint64_t)st.st_size, &lo, &hi);
     if (rc)
         goto out;
+    obj->interp = NULL;
+    for (int i = 0; i < eh.e_phnum; i++) {
+        if (ph[i].p_type != PT_INTERP)
+            continue;
+        if (is_interp) {
+            rc = bad_elf(img, path, "the interpreter has an interpreter itself");
+            goto out;
+        }
+        obj->interp = kmalloc(ph[i].p_filesz + 1);
+        if (!obj->interp) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        if (file_pread(f, obj->interp, ph[i].p_filesz, ph[i].p_offset) !=
+            (ssize_t)ph[i].p_filesz) {
+            rc = bad_elf(img, path, "cannot read PT_INTERP");
+            goto out;
+        }
+        obj->interp[ph[i].p_filesz] = '\0';
+        if (strlen(obj->interp) != ph[i].p_filesz - 1 || obj->interp[0] != '/') {
+            rc = bad_elf(img, path, "PT_INTERP is not an absolute path");
+            goto out;
+        }
+        break;
+    }
 
     /* Reserve the whole span read-write, at the link address for ET_EXEC. */
     uint64_t bias = 0;
@@ -138,10 +185,11 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
             goto out;
         }
     } else {
-        /* Low in the user range, so that the program break can grow above it while other
-         * mappings come from the top down (Linux keeps the same distance with its
-         * ELF_ET_DYN_BASE). */
-        uint64_t hint = ALIGN_UP(user_range_base() + user_range_size() / 8, 2UL << 20);
+        /* A PIE program goes low in the user range, so that the program break can grow above
+         * it while other mappings come from the top down (Linux keeps the same distance with
+         * its ELF_ET_DYN_BASE). An interpreter goes wherever mmap would put it. */
+        uint64_t hint =
+            is_interp ? 0 : ALIGN_UP(user_range_base() + user_range_size() / 8, 2UL << 20);
         at = vm_mmap(vm, hint, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                      NULL, 0);
         if (at < 0) {
@@ -173,27 +221,60 @@ int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
     if (rc)
         goto out_unmap;
 
-    img->entry = img->prog_entry = bias + eh.e_entry;
-    img->phnum = eh.e_phnum;
-    img->base = 0;
-    img->brk_start = bias + hi;
-    img->phdr = 0;
+    vm_set_name(vm, bias + lo, hi - lo, path);
+    obj->bias = bias;
+    obj->entry = bias + eh.e_entry;
+    obj->phnum = eh.e_phnum;
+    obj->end = bias + hi;
+    obj->phdr = 0;
     for (int i = 0; i < eh.e_phnum; i++)
         if (ph[i].p_type == PT_PHDR)
-            img->phdr = bias + ph[i].p_vaddr;
-    if (!img->phdr) {
+            obj->phdr = bias + ph[i].p_vaddr;
+    if (!obj->phdr) {
         /* No PT_PHDR: the headers are in memory if a segment maps that part of the file. */
         for (int i = 0; i < eh.e_phnum; i++)
             if (ph[i].p_type == PT_LOAD && eh.e_phoff >= ph[i].p_offset &&
                 eh.e_phoff + ph_size <= ph[i].p_offset + ph[i].p_filesz)
-                img->phdr = bias + ph[i].p_vaddr + (eh.e_phoff - ph[i].p_offset);
+                obj->phdr = bias + ph[i].p_vaddr + (eh.e_phoff - ph[i].p_offset);
     }
     rc = 0;
     goto out;
 out_unmap:
     vm_munmap(vm, bias + lo, hi - lo);
 out:
+    if (rc) {
+        kfree(obj->interp);
+        obj->interp = NULL;
+    }
     kfree(ph);
     file_put(f);
     return rc;
+}
+
+int elf_load(struct vm_space *vm, const char *path, struct elf_image *img)
+{
+    struct loaded_object prog = {0}, interp = {0};
+    int rc = load_object(vm, path, false, img, &prog);
+    if (rc)
+        return rc;
+    img->entry = img->prog_entry = prog.entry;
+    img->phdr = prog.phdr;
+    img->phnum = prog.phnum;
+    img->brk_start = prog.end;
+    img->base = 0;
+    if (prog.interp) {
+        rc = load_object(vm, prog.interp, true, img, &interp);
+        if (rc == -ENOENT || rc == -ENOTDIR) {
+            snprintf(img->why, sizeof(img->why), "cannot execute %s: its interpreter %s is "
+                     "not in the image (occlum add copies it)", path, prog.interp);
+            log_info("%s", img->why);
+            rc = -ENOEXEC;
+        }
+        kfree(prog.interp);
+        if (rc)
+            return rc; /* the caller drops the whole address space */
+        img->entry = interp.entry;
+        img->base = interp.bias;
+    }
+    return 0;
 }

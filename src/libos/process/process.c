@@ -297,31 +297,49 @@ long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
     th->proc = proc;
     th->tcs = tcs;
     tcs->thread = th;
-    proc->exe_path = kmalloc(strlen(path) + 1);
-    if (!proc->exe_path) {
-        rc = ECALL_ERR_NOMEM;
-        goto out_free;
-    }
-    memcpy(proc->exe_path, path, strlen(path) + 1);
-    const char *base = strrchr(path, '/') + 1;
-    strlcpy(proc->comm, base, sizeof(proc->comm));
-
+    struct exec_args ex;
     struct elf_image img = {0};
-    int err = elf_load(proc->vm, path, &img);
+    int err = script_resolve(path, rq.argv, rq.argc, &ex);
+    if (!err) {
+        err = elf_load(proc->vm, ex.path, &img);
+        if (err && ex.path != path && (err == -ENOENT || err == -ENOTDIR)) {
+            snprintf(img.why, sizeof(img.why), "%s: its interpreter %s is not in the image",
+                     path, ex.path);
+            err = -ENOEXEC;
+        }
+        if (err)
+            exec_args_free(&ex);
+    }
     if (err) {
-        if (err == -ENOEXEC)
+        if (err == -ENOEXEC && img.why[0])
             report_run_error(&a, "%s", img.why);
+        else if (err == -ENOEXEC)
+            report_run_error(&a, "cannot execute %s: empty #! line", path);
         else if (err == -ENOENT || err == -ENOTDIR)
             report_run_error(&a, "%s: no such file in the image", path);
         else if (err == -EACCES)
             report_run_error(&a, "%s: permission denied (not a regular file)", path);
+        else if (err == -ELOOP)
+            report_run_error(&a, "%s: too many levels of #! interpreters", path);
         else
             report_run_error(&a, "%s: cannot load: error %d", path, -err);
         rc = errno_to_ecall(err);
         goto out_proc;
     }
+    /* /proc/self/exe is the file loaded (a script's interpreter); comm its base name. */
+    size_t exe_len = strlen(ex.path) + 1;
+    proc->exe_path = kmalloc(exe_len);
+    if (!proc->exe_path) {
+        exec_args_free(&ex);
+        rc = ECALL_ERR_NOMEM;
+        goto out_proc;
+    }
+    memcpy(proc->exe_path, ex.path, exe_len);
+    const char *slash = strrchr(ex.path, '/');
+    strlcpy(proc->comm, slash ? slash + 1 : ex.path, sizeof(proc->comm));
     vm_set_brk_base(proc->vm, img.brk_start);
-    long sp = build_initial_stack(proc->vm, &img, path, rq.argv, rq.argc, rq.envp, rq.envc);
+    long sp = build_initial_stack(proc->vm, &img, path, ex.argv, ex.argc, rq.envp, rq.envc);
+    exec_args_free(&ex);
     if (sp < 0) {
         report_run_error(&a, "%s: cannot set up the stack: error %ld", path, -sp);
         rc = errno_to_ecall((int)sp);

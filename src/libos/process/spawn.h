@@ -23,6 +23,19 @@ struct elf_image {
 
 int process_subsystem_init(void);
 
+/* What to execute once "#!" scripts are resolved: the program file and its arguments. */
+struct exec_args {
+    const char *path; /* the ELF file to load */
+    char **argv;      /* kmalloc'd; strings point into the caller's argv or `strings` */
+    size_t argc;
+    char *strings;    /* kmalloc'd interpreter lines */
+};
+
+/* Resolves `path` (following "#!" interpreter lines) into what to load and its argv. The
+ * caller's argv must outlive `out`. -ELOOP beyond 4 levels; -ENOEXEC for an empty "#!". */
+int script_resolve(const char *path, char *const argv[], size_t argc, struct exec_args *out);
+void exec_args_free(struct exec_args *a);
+
 /* ECALL_RUN: starts the first program of this enclave run on the calling thread and returns
  * only through enclave_exit (the program's wait status) or with an ECALL_ERR_* code. */
 long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs);
