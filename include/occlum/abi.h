@@ -44,11 +44,12 @@
 /* Why the thread entered the LibOS through the exception entry (tcs.ssa.reason). */
 #define AEX_SYSCALL 1 /* a guest syscall instruction, trapped */
 #define AEX_FAULT   2 /* a guest fault: ssa.signo/code/addr say which */
+#define AEX_INTERRUPT 3 /* the LibOS kicked this thread out of guest code (THREAD_KICK) */
 
 /* ECALL numbers (the second argument of sim_eenter). */
 #define ECALL_INIT   1 /* first call on the first thread: arg = struct ecall_init_args * */
 #define ECALL_RUN    2 /* run a program to its end: arg = struct ecall_run_args * */
-#define ECALL_THREAD 3 /* host thread lends itself to a guest thread: arg = tid */
+#define ECALL_THREAD 3 /* a new host thread runs the guest thread waiting for its slot */
 
 /*
  * Offsets inside struct tcs, for assembly. Checked against the struct below.
@@ -61,6 +62,7 @@
 #define TCS_STACK_GUARD     0x28
 #define TCS_SELECTOR        0x30
 #define TCS_IN_GUEST        0x31
+#define TCS_BUSY            0x32
 #define TCS_ENTRY           0x38
 #define TCS_EXCEPTION_ENTRY 0x40
 #define TCS_OCALL_RSP       0x48
@@ -88,6 +90,15 @@
 
 /* Features saved around OCALLs with XSAVE: x87, SSE, AVX, AVX-512 (not AMX). */
 #define XSAVE_MASK 0xe7
+
+/* Values an ECALL returns, beside a guest's wait status (which is >= 0). */
+#define ECALL_ERR_BADARG   (-1) /* malformed arguments */
+#define ECALL_ERR_NOENT    (-2) /* program not found in the image */
+#define ECALL_ERR_NOTENTRY (-3) /* program outside Occlum.json's entry_points */
+#define ECALL_ERR_NOEXEC   (-4) /* not a loadable ELF */
+#define ECALL_ERR_NOMEM    (-5)
+#define ECALL_ERR_INIT     (-6) /* LibOS initialisation failed */
+#define ECALL_ERR_BUSY     (-7) /* the TCS is in use by another host thread */
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
@@ -126,7 +137,9 @@ struct tcs {
     uint64_t stack_guard;      /* 0x28 LibOS stack-protector canary, %gs:0x28 */
     uint8_t selector;          /* 0x30 Syscall User Dispatch selector for this thread */
     uint8_t in_guest;          /* 0x31 1 while guest code runs: an AEX is the guest's */
-    uint8_t pad0[6];
+    uint8_t busy;              /* 0x32 (platform) 1 from EENTER to EEXIT: one thread at a
+                                * time, as SGX enforces for a TCS */
+    uint8_t pad0[5];
     uint64_t entry;            /* 0x38 (host, from the image) LibOS ECALL entry */
     uint64_t exception_entry;  /* 0x40 LibOS entry after an AEX */
     uint64_t ocall_rsp;        /* 0x48 LibOS stack during an OCALL */
@@ -149,6 +162,7 @@ _Static_assert(offsetof(struct tcs, ocall_fn) == TCS_OCALL_FN, "tcs");
 _Static_assert(offsetof(struct tcs, stack_guard) == TCS_STACK_GUARD, "tcs");
 _Static_assert(offsetof(struct tcs, selector) == TCS_SELECTOR, "tcs");
 _Static_assert(offsetof(struct tcs, in_guest) == TCS_IN_GUEST, "tcs");
+_Static_assert(offsetof(struct tcs, busy) == TCS_BUSY, "tcs");
 _Static_assert(offsetof(struct tcs, entry) == TCS_ENTRY, "tcs");
 _Static_assert(offsetof(struct tcs, exception_entry) == TCS_EXCEPTION_ENTRY, "tcs");
 _Static_assert(offsetof(struct tcs, ocall_rsp) == TCS_OCALL_RSP, "tcs");
@@ -233,13 +247,6 @@ struct ecall_run_args {
     uint64_t error_size;   /* bytes at `error` (the LibOS writes at most this many) */
 };
 
-/* Values an ECALL returns, beside a guest's wait status (which is >= 0). */
-#define ECALL_ERR_BADARG   (-1) /* malformed arguments */
-#define ECALL_ERR_NOENT    (-2) /* program not found in the image */
-#define ECALL_ERR_NOTENTRY (-3) /* program outside Occlum.json's entry_points */
-#define ECALL_ERR_NOEXEC   (-4) /* not a loadable ELF */
-#define ECALL_ERR_NOMEM    (-5)
-#define ECALL_ERR_INIT     (-6) /* LibOS initialisation failed */
 
 #endif /* !__ASSEMBLER__ */
 #endif /* OCCLUM_ABI_H */

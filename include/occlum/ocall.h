@@ -15,6 +15,7 @@
 #ifndef OCCLUM_OCALL_H
 #define OCCLUM_OCALL_H
 
+#include "occlum/ocall_sched.h"
 #include <stdint.h>
 
 #define OCALL_LIST(X)                                                                          \
@@ -27,6 +28,7 @@
     X(NANOSLEEP, ocall_clock)                                                                  \
     X(IOCTL, ocall_ioctl)                                                                      \
     X(FSTAT, ocall_fstat)                                                                      \
+    OCALL_SCHED_LIST(X)                                                                        \
     X(SCHED_YIELD, ocall_none)
 
 enum ocall_id {

@@ -37,6 +37,17 @@ int enclave_create(struct enclave *e, const char *libos_path, const struct host_
  * Syscall User Dispatch, OCALL buffer). Once per host thread. */
 int enclave_thread_attach(struct enclave *e, uint64_t slot);
 
+/* Undoes enclave_thread_attach when the host thread leaves the enclave for good. */
+void enclave_thread_detach(struct enclave *e, uint64_t slot);
+
+/* Host threads for enclave thread slots (sched.c); slot 0 is the calling thread. */
+int host_sched_init(struct enclave *e);
+/* Handlers of OCALL_SCHED_LIST (occlum/ocall_sched.h). */
+void host_thread_spawn(void *buf);
+void host_thread_kick(void *buf);
+void host_event_wait(void *buf);
+void host_event_set(void *buf);
+
 /* ECALL on the calling (attached) thread. */
 long enclave_ecall(struct enclave *e, uint64_t slot, long id, void *arg);
 

@@ -121,7 +121,9 @@ int main(int argc, char **argv)
         perror(path);
         return 1;
     }
-    if (enclave_thread_attach(&enclave, 0))
+    /* The scheduler's spawner thread must exist before this thread turns on Syscall User
+     * Dispatch, which new threads would inherit. */
+    if (host_sched_init(&enclave) || enclave_thread_attach(&enclave, 0))
         return 1;
 
     struct ecall_init_args init = {.log_level = host_log_level,

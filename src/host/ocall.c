@@ -147,6 +147,10 @@ void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_NANOSLEEP] = do_nanosleep,
     [OCALL_IOCTL] = do_ioctl,
     [OCALL_FSTAT] = do_fstat,
+    [OCALL_THREAD_SPAWN] = host_thread_spawn, /* OCALL_SCHED_LIST: sched.c */
+    [OCALL_THREAD_KICK] = host_thread_kick,
+    [OCALL_EVENT_WAIT] = host_event_wait,
+    [OCALL_EVENT_SET] = host_event_set,
     [OCALL_SCHED_YIELD] = do_sched_yield,
 };
 

@@ -96,6 +96,8 @@ long libos_ecall(struct tcs *tcs, long id, void *uarg)
     switch (id) {
     case ECALL_RUN:
         return process_run_first(tcs, uarg);
+    case ECALL_THREAD:
+        return thread_enter_slot(tcs);
     default:
         log_error("unknown ECALL %ld", id);
         return ECALL_ERR_BADARG;

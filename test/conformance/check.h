@@ -141,6 +141,34 @@ static inline void section_end(void)
     fflush(stdout);
 }
 
+/*
+ * The program a test should spawn when it wants a copy of itself. All guest processes share
+ * one address space, and two non-PIE programs with the same link addresses cannot both be
+ * in it (a later capability lifts that), so a non-PIE build (glibc-nopie, musl) spawns its
+ * static-pie sibling instead. The sibling's path follows the harness's naming: the variant
+ * name in the path (.../musl/spawn natively, /bin/spawn-musl inside) becomes "glibc-pie".
+ */
+#include <elf.h>
+extern const Elf64_Ehdr __ehdr_start; /* the ELF header, defined by the linker */
+
+static inline const char *spawnable_self(const char *argv0, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", argv0);
+    if (__ehdr_start.e_type != ET_EXEC)
+        return buf;
+    static const char *variants[] = {"glibc-nopie", "musl"};
+    for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        char *v = strstr(buf, variants[i]);
+        if (v && strlen(buf) + 16 < size) {
+            size_t n = strlen(variants[i]);
+            memmove(v + 9, v + n, strlen(v + n) + 1);
+            memcpy(v, "glibc-pie", 9);
+            break;
+        }
+    }
+    return buf;
+}
+
 /* Print the summary line; returns the exit status main() should return. */
 static inline int check_summary(const char *test)
 {

@@ -12,7 +12,8 @@
  *                              guest faults: copies the guest registers from the signal frame
  *                              into tcs->ssa, as SGX's AEX fills the SSA, and makes the
  *                              signal return land in the LibOS's exception entry on the LibOS
- *                              stack. It runs on the thread's alternate signal stack, with the
+ *                              stack; the kick signal (THREAD_KICK) arrives the same way. It
+ *                              runs on the thread's alternate signal stack, with the
  *                              guest's %fs live, so it is assembly and touches no host TLS.
  *
  * The section sud_exempt holds the only code allowed to make host syscalls while the
@@ -40,7 +41,13 @@
     .globl sim_eenter
     .type sim_eenter, @function
 sim_eenter:
-    push %rbp
+    mov $1, %al
+    xchg %al, TCS_BUSY(%rdi)            /* one thread per TCS, as on SGX */
+    test %al, %al
+    jz 1f
+    mov $ECALL_ERR_BUSY, %rax
+    ret
+1:  push %rbp
     push %rbx
     push %r12
     push %r13
@@ -64,6 +71,7 @@ sim_eenter:
 sim_eexit_point:
     mov %gs:TCS_HOST_FSBASE, %rcx
     wrfsbase %rcx
+    movb $0, %gs:TCS_BUSY               /* off the LibOS stack now: the TCS may be reused */
     pop %r15
     pop %r14
     pop %r13
@@ -91,7 +99,11 @@ sim_aex_handler:
     rep movsq
     rdfsbase %rcx
     mov %rcx, TCS_SSA+REGS_FSBASE(%rax)
-    cmp $SIGSYS_NR, %r8d
+    cmp sim_kick_signo(%rip), %r8d
+    jne 0f
+    movl $AEX_INTERRUPT, TCS_SSA+SSA_REASON(%rax)
+    jmp 2f
+0:  cmp $SIGSYS_NR, %r8d
     jne 1f
     movslq SI_SYSCALL(%r9), %rcx        /* the kernel has set rax to -ENOSYS; the number */
     mov %rcx, TCS_SSA+REGS_RAX(%rax)    /* the guest asked for is in si_syscall */
@@ -117,8 +129,13 @@ sim_aex_handler:
     andq $~0x400, GREG(REG_EFL)(%r10)
     ret
 .Lnot_guest:
-    /* A signal in the LibOS or in host code: nothing the guest caused. Give the host its %fs
-     * back (if we came from inside the enclave) and let C report it. */
+    /* The kick outside guest code needs nothing: the LibOS looks at its own state whenever
+     * it is about to return to the guest, and a host wait it interrupts returns early. */
+    cmp sim_kick_signo(%rip), %edi
+    jne 4f
+    ret
+4:  /* Any other signal in the LibOS or in host code is nothing the guest caused. Give the
+     * host its %fs back (if we came from inside the enclave) and let C report it. */
     test %rax, %rax
     jz 3f
     movb $SUD_ALLOW, TCS_SELECTOR(%rax)

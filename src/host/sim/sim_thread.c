@@ -11,6 +11,7 @@
  */
 #include "../enclave.h"
 #include "occlum/ocall.h"
+#include "occlum/ocall_sched.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,21 +44,26 @@ struct kernel_sigaction {
     uint64_t mask;
 };
 
-static const int aex_signals[] = {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+static const int aex_signals[] = {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, 0};
+
+/* The interrupt signal (ocall_sched.h), read by the AEX handler. */
+int sim_kick_signo;
 
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 static int handlers_rc;
 
 static void install_handlers(void)
 {
+    sim_kick_signo = SIGRTMIN + SIM_KICK_SIGNAL_OFFSET;
     for (size_t i = 0; i < sizeof(aex_signals) / sizeof(aex_signals[0]); i++) {
+        int sig = aex_signals[i] ? aex_signals[i] : sim_kick_signo;
         struct kernel_sigaction ka = {
             .handler = (void *)sim_aex_handler,
             .flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,
             .restorer = (void *)sim_sigreturn,
             .mask = 0,
         };
-        if (syscall(SYS_rt_sigaction, aex_signals[i], &ka, NULL, 8) < 0) {
+        if (syscall(SYS_rt_sigaction, sig, &ka, NULL, 8) < 0) {
             fprintf(stderr, "occlum: error: rt_sigaction: %s\n", strerror(errno));
             handlers_rc = -1;
         }
@@ -90,8 +96,11 @@ int enclave_thread_attach(struct enclave *e, uint64_t slot)
     stack_t ss = {.ss_size = ALTSTACK_SIZE};
     ss.ss_sp = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                     -1, 0);
-    void *buf = mmap(NULL, OCALL_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    /* The OCALL buffer belongs to the slot, not the host thread: a slot's next host thread
+     * reuses it, so a thread still on its way out never frees what the next one uses. */
+    void *buf = tcs->host_buf ? tcs->host_buf
+                              : mmap(NULL, OCALL_BUF_SIZE, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ss.ss_sp == MAP_FAILED || buf == MAP_FAILED || sigaltstack(&ss, NULL) < 0) {
         fprintf(stderr, "occlum: error: cannot set up host thread: %s\n", strerror(errno));
         return -1;
@@ -110,6 +119,14 @@ int enclave_thread_attach(struct enclave *e, uint64_t slot)
         return -1;
     }
     return 0;
+}
+
+void enclave_thread_detach(struct enclave *e, uint64_t slot)
+{
+    (void)e, (void)slot;
+    stack_t ss = {.ss_flags = SS_DISABLE}, old;
+    if (sigaltstack(&ss, &old) == 0 && old.ss_sp)
+        munmap(old.ss_sp, ALTSTACK_SIZE);
 }
 
 long enclave_ecall(struct enclave *e, uint64_t slot, long id, void *arg)

@@ -181,7 +181,7 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
                      at == -EEXIST ? "the range is in use"
                                    : "outside the enclave's user range (user_space_size)");
             log_info("%s", img->why);
-            rc = -ENOEXEC;
+            rc = at == -EEXIST ? -EEXIST : -ENOEXEC;
             goto out;
         }
     } else {

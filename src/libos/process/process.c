@@ -1,17 +1,18 @@
 /*
- * The process table and the life of a process: creation for ECALL_RUN, and exit.
+ * The process table, process creation, and ECALL_RUN (the first program of an enclave run).
  *
  * pid 1 is the enclave's init (the LibOS itself, with no threads of its own); the first
- * program gets pid 2 and has init as its parent. Multi-process support (spawn, wait) builds
- * on this table in a later issue.
+ * program gets pid 2 and has init as its parent. Threads take their ids from the same
+ * counter, as on Linux.
  *
- * Locking: process_table_lock guards next_pid and the table.
+ * Locking: process_table_lock guards next_pid and the table; it nests inside proc_lock.
  */
 #include "arch/arch.h"
 #include "config/config.h"
 #include "fs/fs.h"
 #include "mm/mm.h"
 #include "occlum/abi.h"
+#include "process/internal.h"
 #include "process/process.h"
 #include "process/spawn.h"
 #include "time/time.h"
@@ -22,7 +23,7 @@
 #include "util/string.h"
 #include <stdarg.h>
 
-#define INIT_PID  1
+
 #define ARG_MAX   (2 * 1024 * 1024)  /* Linux's limit on argv + envp for one execve */
 #define MAX_ARGS  (64 * 1024)
 
@@ -36,10 +37,16 @@ static size_t num_processes;
 
 int process_subsystem_init(void)
 {
+    waitq_init(&first_exit_wq);
+    slots_init(enclave_info->num_threads);
     return 0;
 }
 
-static pid_t alloc_pid(void)
+spinlock_t proc_lock = SPINLOCK_INIT;
+struct process *first_process;
+struct waitq first_exit_wq;
+
+pid_t alloc_pid(void)
 {
     spin_lock(&process_table_lock);
     pid_t pid = next_pid++;
@@ -106,7 +113,7 @@ static int process_table_add(struct process *p)
     return rc;
 }
 
-static void process_table_remove(struct process *p)
+void process_table_remove(struct process *p)
 {
     bool listed = false;
     spin_lock(&process_table_lock);
@@ -123,36 +130,101 @@ static void process_table_remove(struct process *p)
         process_put(p);
 }
 
-static void process_free(struct process *p)
+void process_release_resources(struct process *p)
 {
-    if (p->vm)
+    if (p->vm && !p->vm_borrowed)
         vm_space_destroy(p->vm);
+    p->vm = NULL;
     if (p->files)
         fdtable_destroy(p->files);
+    p->files = NULL;
     if (p->fs)
         fs_context_destroy(p->fs);
+    p->fs = NULL;
+}
+
+static void process_free(struct process *p)
+{
+    process_release_resources(p);
     kfree(p->exe_path);
     kfree(p);
 }
 
-static struct process *process_create(void)
+pid_t process_ppid(struct process *p)
+{
+    spin_lock(&proc_lock);
+    pid_t ppid = p->parent ? p->parent->pid : INIT_PID;
+    spin_unlock(&proc_lock);
+    return ppid;
+}
+
+struct process *process_create(struct process *parent, bool borrow_vm)
 {
     struct process *p = kzalloc(sizeof(*p));
     if (!p)
         return NULL;
     p->refcount = 1;
-    p->pid = p->pgid = p->sid = alloc_pid();
-    p->ppid = INIT_PID;
-    default_rlimits(p->rlimits);
+    p->pid = alloc_pid();
+    waitq_init(&p->child_wq);
     p->start_ns = time_monotonic_ns();
-    p->vm = vm_space_create();
-    p->files = fdtable_create_stdio();
-    p->fs = fs_context_create();
-    if (!p->vm || !p->files || !p->fs || process_table_add(p)) {
+    if (parent) {
+        p->pgid = parent->pgid;
+        p->sid = parent->sid;
+        p->uid = parent->uid, p->euid = parent->euid, p->suid = parent->suid;
+        p->gid = parent->gid, p->egid = parent->egid, p->sgid = parent->sgid;
+        memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
+        spin_lock(&parent->sighand.lock);
+        memcpy(p->sighand.action, parent->sighand.action, sizeof(p->sighand.action));
+        spin_unlock(&parent->sighand.lock);
+        memcpy(p->comm, parent->comm, sizeof(p->comm));
+        size_t n = strlen(parent->exe_path) + 1;
+        p->exe_path = kmalloc(n);
+        if (p->exe_path)
+            memcpy(p->exe_path, parent->exe_path, n);
+        p->vm = borrow_vm ? parent->vm : vm_space_create();
+        p->vm_borrowed = borrow_vm;
+        p->files = fdtable_clone(parent->files, false);
+        p->fs = fs_context_clone(parent->fs);
+    } else {
+        p->pgid = p->sid = p->pid;
+        default_rlimits(p->rlimits);
+        p->exe_path = kzalloc(1);
+        p->vm = vm_space_create();
+        p->files = fdtable_create_stdio();
+        p->fs = fs_context_create();
+    }
+    if (!p->exe_path || !p->vm || !p->files || !p->fs || process_table_add(p)) {
         process_free(p);
         return NULL;
     }
+    spin_lock(&proc_lock);
+    p->parent = parent;
+    if (parent) {
+        p->sibling = parent->children;
+        parent->children = p;
+    }
+    spin_unlock(&proc_lock);
     return p;
+}
+
+struct thread *thread_create(struct process *p)
+{
+    struct thread *th = kzalloc(sizeof(*th));
+    if (!th)
+        return NULL;
+    th->tid = alloc_pid();
+    th->proc = p;
+    return th;
+}
+
+void thread_link(struct thread *th)
+{
+    struct process *p = th->proc;
+    spin_lock(&proc_lock);
+    th->next = p->threads;
+    p->threads = th;
+    p->nr_threads++;
+    spin_unlock(&proc_lock);
 }
 
 /* The run request, copied out of host memory: strings[] holds path, argv..., env.... */
@@ -282,104 +354,44 @@ long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs)
         goto out_free;
     }
 
-    struct process *proc = process_create();
-    struct thread *th = kzalloc(sizeof(*th));
-    if (!proc || !th) {
+    struct process *proc = process_create(NULL, false);
+    struct thread *th = proc ? thread_create(proc) : NULL;
+    if (!th) {
         if (proc) {
             process_table_remove(proc);
             process_put(proc);
         }
-        kfree(th);
         rc = ECALL_ERR_NOMEM;
         goto out_free;
     }
-    th->tid = proc->pid;
-    th->proc = proc;
-    th->tcs = tcs;
+    th->tid = proc->pid; /* the main thread's id is the pid */
+    th->tcs_index = tcs->index;
     tcs->thread = th;
-    struct exec_args ex;
-    struct elf_image img = {0};
-    int err = script_resolve(path, rq.argv, rq.argc, &ex);
-    if (!err) {
-        err = elf_load(proc->vm, ex.path, &img);
-        if (err && ex.path != path && (err == -ENOENT || err == -ENOTDIR)) {
-            snprintf(img.why, sizeof(img.why), "%s: its interpreter %s is not in the image",
-                     path, ex.path);
-            err = -ENOEXEC;
-        }
-        if (err)
-            exec_args_free(&ex);
-    }
+    tcs->exception_entry = (uint64_t)libos_exception_entry;
+
+    char why[160] = "";
+    int err = exec_load(proc, proc->vm, path, rq.argv, rq.argc, rq.envp, rq.envc,
+                        &tcs->ssa.regs, why, sizeof(why));
     if (err) {
-        if (err == -ENOEXEC && img.why[0])
-            report_run_error(&a, "%s", img.why);
-        else if (err == -ENOEXEC)
-            report_run_error(&a, "cannot execute %s: empty #! line", path);
-        else if (err == -ENOENT || err == -ENOTDIR)
-            report_run_error(&a, "%s: no such file in the image", path);
-        else if (err == -EACCES)
-            report_run_error(&a, "%s: permission denied (not a regular file)", path);
-        else if (err == -ELOOP)
-            report_run_error(&a, "%s: too many levels of #! interpreters", path);
-        else
-            report_run_error(&a, "%s: cannot load: error %d", path, -err);
+        report_run_error(&a, "%s", why);
         rc = errno_to_ecall(err);
-        goto out_proc;
+        tcs->thread = NULL;
+        process_table_remove(proc);
+        process_put(proc);
+        kfree(th);
+        goto out_free;
     }
-    /* /proc/self/exe is the file loaded (a script's interpreter); comm its base name. */
-    size_t exe_len = strlen(ex.path) + 1;
-    proc->exe_path = kmalloc(exe_len);
-    if (!proc->exe_path) {
-        exec_args_free(&ex);
-        rc = ECALL_ERR_NOMEM;
-        goto out_proc;
-    }
-    memcpy(proc->exe_path, ex.path, exe_len);
-    const char *slash = strrchr(ex.path, '/');
-    strlcpy(proc->comm, slash ? slash + 1 : ex.path, sizeof(proc->comm));
-    vm_set_brk_base(proc->vm, img.brk_start);
-    long sp = build_initial_stack(proc->vm, &img, path, ex.argv, ex.argc, rq.envp, rq.envc);
-    exec_args_free(&ex);
-    if (sp < 0) {
-        report_run_error(&a, "%s: cannot set up the stack: error %ld", path, -sp);
-        rc = errno_to_ecall((int)sp);
-        goto out_proc;
-    }
-    /* rq.strings can go: the stack holds copies. */
-    kfree(rq.strings);
+    kfree(rq.strings); /* the stack holds copies */
     kfree(rq.argv);
     kfree(rq.envp);
-
-    tcs->exception_entry = (uint64_t)libos_exception_entry;
-    struct cpu_regs *r = &tcs->ssa.regs;
-    memset(r, 0, sizeof(*r));
-    r->rsp = (uint64_t)sp;
-    r->rip = img.entry;
-    r->rflags = 0x202;
-    log_debug("pid %d: starting %s at %#llx", proc->pid, proc->exe_path, (unsigned long long)img.entry);
+    thread_link(th);
+    first_process = proc;
+    log_debug("pid %d: starting %s", proc->pid, proc->exe_path);
     return_to_guest();
 
-out_proc:
-    tcs->thread = NULL;
-    process_table_remove(proc);
-    process_put(proc);
-    kfree(th);
 out_free:
     kfree(rq.strings);
     kfree(rq.argv);
     kfree(rq.envp);
     return rc;
-}
-
-void process_exit(int wait_status)
-{
-    struct thread *th = current_thread();
-    struct process *proc = th->proc;
-    log_debug("pid %d exits with status %#x", proc->pid, wait_status);
-    current_tcs()->thread = NULL;
-    process_table_remove(proc);
-    process_put(proc);
-    kfree(th);
-    /* The first program's end is the end of ECALL_RUN. */
-    enclave_exit(wait_status);
 }

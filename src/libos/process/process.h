@@ -1,29 +1,40 @@
 /*
  * Processes and threads. Every guest thread runs on its own host thread and so has its own
- * struct tcs, whose `thread` field points at its struct thread; current_thread() is one
- * %gs-relative load.
+ * struct tcs (thread slot), whose `thread` field points at its struct thread;
+ * current_thread() is one %gs-relative load.
  *
- * Lifetime: a process is created by the loader (process/spawn.c) and freed when it exits
- * (later: when its parent reaps it). Its fields are written by its own threads only, except
- * where noted.
+ * Lifetime: a process is created by ECALL_RUN or clone, lives while it has threads, then is
+ * a zombie until its parent reaps it (wait4) — or is reaped at once when its parent is the
+ * enclave's init (pid 1, the LibOS itself). struct process is refcounted: the process table
+ * and lookups hold references; its memory goes with the last one.
+ *
+ * Locking: proc_lock (process/process.c) guards the process tree (parent, children,
+ * sibling), each process's thread list, nr_threads, state, exit_status and exiting. It is
+ * the outermost LibOS lock: take it before a vm_space, fdtable or waitq lock, never after.
+ * Other fields are written by the process's own threads (noted where not).
  */
 #ifndef LIBOS_PROCESS_PROCESS_H
 #define LIBOS_PROCESS_PROCESS_H
 
 #include "occlum/abi.h"
+#include "sched/sched.h"
 #include "signal/signal.h"
 #include "uapi/linux_types.h"
+#include "util/spinlock.h"
 
 struct vm_space;
 struct fdtable;
 struct fs_context;
 
+enum process_state { PROCESS_RUNNING, PROCESS_ZOMBIE };
+
 struct process {
     int refcount;              /* atomic; the table holds one reference while it is listed */
-    pid_t pid, ppid, pgid, sid;
+    pid_t pid, pgid, sid;
     uid_t uid, euid, suid;
     gid_t gid, egid, sgid;
     struct vm_space *vm;
+    bool vm_borrowed;          /* a vfork child on its parent's vm until it execs or exits */
     struct fdtable *files;     /* fs/: the fd table */
     struct fs_context *fs;     /* fs/: cwd, root, umask */
     struct sighand sighand;    /* dispositions, guarded by sighand.lock */
@@ -31,20 +42,40 @@ struct process {
     char *exe_path;            /* absolute path of the executable (kmalloc'd) */
     char comm[16];             /* PR_SET_NAME; the executable's base name at exec */
     uint64_t start_ns;         /* monotonic time the process started */
-    int exit_status;           /* wait status once exited */
+
+    /* Guarded by proc_lock. */
+    struct process *parent;    /* NULL: the enclave's init (pid 1) */
+    struct process *children;  /* first child; siblings linked through `sibling` */
+    struct process *sibling;
+    struct thread *threads;    /* live threads, linked through thread->next */
+    int nr_threads;
+    enum process_state state;
+    bool exiting;              /* a group exit is under way: threads are leaving */
+    int exit_status;           /* wait status, set when exiting starts */
+    bool vfork_done;           /* vfork child: it has exec'd or exited */
+
+    struct waitq child_wq;     /* this process's waiters for its children (wait4, vfork) */
 };
 
 struct thread {
     pid_t tid;
     struct process *proc;
-    struct tcs *tcs;
-    uint64_t clear_child_tid;  /* set_tid_address */
+    uint64_t tcs_index;        /* its slot */
+    struct thread *next;       /* in proc->threads, guarded by proc_lock */
+    bool killed;               /* atomic: leave at the next chance (group exit, exec) */
+    uint64_t clear_child_tid;  /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint64_t robust_list;      /* set_robust_list head */
     uint64_t robust_list_len;
     sigset_t sigmask;
     sigset_t sigpending;       /* sent while blocked; acted on when unblocked */
     stack_t altstack;
+    struct cpu_regs start_regs; /* a new thread's first registers (ECALL_THREAD) */
 };
+
+extern spinlock_t proc_lock;
+
+/* The parent's pid as getppid reports it (1 for init). */
+pid_t process_ppid(struct process *p);
 
 /* The process with `pid`, referenced (drop with process_put), or NULL. */
 struct process *process_lookup(pid_t pid);

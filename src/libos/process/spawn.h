@@ -40,14 +40,18 @@ void exec_args_free(struct exec_args *a);
  * only through enclave_exit (the program's wait status) or with an ECALL_ERR_* code. */
 long process_run_first(struct tcs *tcs, const struct ecall_run_args *uargs);
 
-/* Loads the executable at `path` (absolute) into `vm`. -ENOENT, -EACCES, -ENOMEM, or -ENOEXEC
- * with img->why naming the file and what is wrong (also logged at info level). */
+/* Loads the executable at `path` (absolute) into `vm`. -ENOENT, -EACCES, -ENOMEM, or, with
+ * img->why naming the file and what is wrong (also logged at info level), -ENOEXEC, or
+ * -EEXIST when a non-PIE program's link addresses are taken. */
 int elf_load(struct vm_space *vm, const char *path, struct elf_image *img);
 
 /* Maps the main thread's stack and lays out argc, argv, envp and the auxiliary vector as
  * Linux does; returns the initial stack pointer or -errno. */
 long build_initial_stack(struct vm_space *vm, const struct elf_image *img, const char *execfn,
                          char *const argv[], size_t argc, char *const envp[], size_t envc);
+
+/* ECALL_THREAD: runs the guest thread waiting for this slot; returns only on error. */
+long thread_enter_slot(struct tcs *tcs);
 
 /* Ends the calling thread's process with a wait status (exit code << 8, or a signal number)
  * and releases its resources. */

@@ -18,7 +18,7 @@ DEFINE_SYSCALL0(getpid)
 
 DEFINE_SYSCALL0(getppid)
 {
-    return current_process()->ppid;
+    return process_ppid(current_process());
 }
 
 DEFINE_SYSCALL0(gettid)
@@ -82,17 +82,6 @@ DEFINE_SYSCALL1(getpgid, pid_t, pid)
 DEFINE_SYSCALL1(getsid, pid_t, pid)
 {
     return is_self(pid) ? current_process()->sid : pid < 0 ? -EINVAL : -ESRCH;
-}
-
-DEFINE_SYSCALL1(exit, int, code)
-{
-    /* One thread per process for now, so the thread's exit is the process's. */
-    process_exit(W_EXITCODE(code & 0xff, 0));
-}
-
-DEFINE_SYSCALL1(exit_group, int, code)
-{
-    process_exit(W_EXITCODE(code & 0xff, 0));
 }
 
 DEFINE_SYSCALL1(set_tid_address, int *, utidptr)

@@ -88,4 +88,8 @@ struct sighand {
 
 #define sigmask(sig) (1ULL << ((sig) - 1))
 
+/* Sends `sig` to the calling thread (SIGPIPE from a write, for example): it acts now, or
+ * when unblocked, as its disposition says. May not return (a fatal default action). */
+void signal_send_self(int sig);
+
 #endif

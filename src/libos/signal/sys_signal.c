@@ -7,6 +7,7 @@
  * disposition is a handler is logged and answered -ENOSYS rather than silently dropped.
  */
 #include "process/process.h"
+#include "process/internal.h"
 #include "process/spawn.h"
 #include "signal/signal.h"
 #include "syscall/syscall.h"
@@ -146,19 +147,79 @@ static void act_on_unblocked(void)
     }
 }
 
-static bool targets_self(pid_t pid)
+void signal_send_self(int sig)
 {
-    struct process *p = current_process();
-    return pid == p->pid || pid == 0 || pid == -1 || pid == -p->pgid;
+    signal_self(sig);
+}
+
+/* Delivers `sig` to another process, as its disposition says: the default action (terminate
+ * or ignore) is carried out; a handler cannot run yet. */
+static long signal_other(struct process *p, int sig)
+{
+    if (sig == 0)
+        return 0;
+    spin_lock(&p->sighand.lock);
+    uint64_t handler = p->sighand.action[sig - 1].handler;
+    spin_unlock(&p->sighand.lock);
+    if (sig == SIGKILL || handler == SIG_DFL) {
+        if (default_ignored(sig))
+            return 0;
+        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+            log_warn("stopping a process (signal %d) is not supported yet", sig);
+            return -ENOSYS;
+        }
+        process_kill(p, sig);
+        return 0;
+    }
+    if (handler == SIG_IGN)
+        return 0;
+    log_warn("signal %d to pid %d has a handler; running guest signal handlers is not "
+             "supported yet", sig, p->pid);
+    return -ENOSYS;
 }
 
 DEFINE_SYSCALL2(kill, pid_t, pid, int, sig)
 {
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
-    if (!targets_self(pid))
+    struct process *self = current_process();
+    if (pid == self->pid)
+        return signal_self(sig);
+    if (pid > 0) {
+        struct process *p = process_lookup(pid);
+        if (!p)
+            return -ESRCH;
+        long rc = p->state == PROCESS_ZOMBIE ? 0 : signal_other(p, sig);
+        process_put(p);
+        return rc;
+    }
+    if (pid == INT32_MIN)
         return -ESRCH;
-    return signal_self(sig);
+    /* A group (0: our own, < -1: -pid) or everyone but init (-1). Self last: its default
+     * action may not return. */
+    pid_t pgid = pid == 0 ? self->pgid : -pid;
+    pid_t pids[256];
+    size_t n = MIN(process_list_pids(pids, ARRAY_SIZE(pids)), ARRAY_SIZE(pids));
+    bool found = false, to_self = false;
+    long rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct process *p = process_lookup(pids[i]);
+        if (!p)
+            continue;
+        if (p->state != PROCESS_ZOMBIE && (pid == -1 || p->pgid == pgid)) {
+            found = true;
+            if (p == self)
+                to_self = true;
+            else if (signal_other(p, sig) < 0)
+                rc = -ENOSYS;
+        }
+        process_put(p);
+    }
+    if (!found)
+        return -ESRCH;
+    if (to_self)
+        return signal_self(sig);
+    return rc;
 }
 
 DEFINE_SYSCALL2(tkill, pid_t, tid, int, sig)

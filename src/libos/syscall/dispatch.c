@@ -11,6 +11,7 @@
 #include "arch/arch.h"
 #include "occlum/abi.h"
 #include "process/process.h"
+#include "process/internal.h"
 #include "process/spawn.h"
 #include "syscall/syscall.h"
 #include "uapi/errno.h"
@@ -73,6 +74,11 @@ static __noreturn void handle_fault(struct tcs *tcs)
 void libos_handle_exception(struct tcs *tcs)
 {
     struct cpu_regs *r = &tcs->ssa.regs;
+    if (tcs->ssa.reason == AEX_INTERRUPT) {
+        /* Kicked out of guest code (THREAD_KICK): see why, then resume where it was. */
+        thread_check_killed();
+        return_to_guest();
+    }
     if (tcs->ssa.reason != AEX_SYSCALL)
         handle_fault(tcs);
     const long args[6] = {(long)r->rdi, (long)r->rsi, (long)r->rdx,
@@ -82,5 +88,6 @@ void libos_handle_exception(struct tcs *tcs)
     r->rax = (uint64_t)ret;
     r->rcx = r->rip;
     r->r11 = r->rflags;
+    thread_check_killed();
     return_to_guest();
 }

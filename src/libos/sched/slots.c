@@ -1,0 +1,80 @@
+/*
+ * Thread slots: which enclave thread (TCS + LibOS stack + host thread) carries which guest
+ * thread. Slot 0 is the runtime's main thread, used by ECALL_RUN; the others are handed out
+ * for new guest threads and processes. A freed slot is reused only once its TCS is no longer
+ * entered (tcs->busy, cleared by the platform at EEXIT), because the leaving thread is still
+ * on that slot's LibOS stack until then.
+ *
+ * Locking: slots_lock guards slot_owner.
+ */
+#include "sched/sched.h"
+#include "arch/arch.h"
+#include "mm/mm.h"
+#include "occlum/abi.h"
+#include "occlum/ocall.h"
+#include "ocall/ocall.h"
+#include "process/process.h"
+#include "uapi/errno.h"
+#include "util/log.h"
+#include "util/string.h"
+
+static spinlock_t slots_lock = SPINLOCK_INIT;
+static struct thread **slot_owner; /* guarded by slots_lock */
+static uint64_t nr_slots;
+
+void slots_init(uint64_t num_slots)
+{
+    slot_owner = kzalloc(num_slots * sizeof(*slot_owner));
+    BUG_ON(!slot_owner);
+    nr_slots = num_slots;
+}
+
+static struct tcs *slot_tcs(uint64_t slot)
+{
+    return (struct tcs *)enclave_tcs_addr(enclave_info, slot);
+}
+
+long slot_alloc(struct thread *th)
+{
+    long found = -EAGAIN;
+    spin_lock(&slots_lock);
+    for (uint64_t i = 1; i < nr_slots; i++) {
+        if (!slot_owner[i] && !__atomic_load_n(&slot_tcs(i)->busy, __ATOMIC_ACQUIRE)) {
+            slot_owner[i] = th;
+            found = (long)i;
+            break;
+        }
+    }
+    spin_unlock(&slots_lock);
+    if (found < 0)
+        log_warn("no free thread slot: raise resource_limits.max_num_of_threads (%llu)",
+                 (unsigned long long)nr_slots);
+    return found;
+}
+
+void slot_free(uint64_t slot)
+{
+    spin_lock(&slots_lock);
+    slot_owner[slot] = NULL;
+    spin_unlock(&slots_lock);
+}
+
+struct thread *slot_thread(uint64_t slot)
+{
+    if (slot >= nr_slots)
+        return NULL;
+    spin_lock(&slots_lock);
+    struct thread *th = slot_owner[slot];
+    spin_unlock(&slots_lock);
+    return th;
+}
+
+int slot_start_host_thread(uint64_t slot)
+{
+    struct ocall_thread *a = current_tcs()->host_buf;
+    struct ocall_thread req = {.slot = slot};
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_THREAD_SPAWN, a);
+    int64_t ret = a->ret;
+    return ret == 0 ? 0 : -EAGAIN;
+}

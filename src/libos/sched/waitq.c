@@ -1,0 +1,118 @@
+/* Wait queues and thread parking (sched.h). */
+#include "sched/sched.h"
+#include "occlum/abi.h"
+#include "occlum/ocall.h"
+#include "ocall/ocall.h"
+#include "process/process.h"
+#include "time/time.h"
+#include "uapi/errno.h"
+#include "util/string.h"
+
+void waitq_init(struct waitq *wq)
+{
+    wq->lock = (spinlock_t)SPINLOCK_INIT;
+    wq->head.next = wq->head.prev = &wq->head;
+    wq->head.thread = NULL;
+}
+
+static void enqueue(struct waitq *wq, struct waiter *w)
+{
+    spin_lock(&wq->lock);
+    w->prev = wq->head.prev;
+    w->next = &wq->head;
+    wq->head.prev->next = w;
+    wq->head.prev = w;
+    w->queued = true;
+    spin_unlock(&wq->lock);
+}
+
+static void dequeue(struct waitq *wq, struct waiter *w)
+{
+    spin_lock(&wq->lock);
+    if (w->queued) {
+        w->prev->next = w->next;
+        w->next->prev = w->prev;
+        w->queued = false;
+    }
+    spin_unlock(&wq->lock);
+}
+
+static void wake(struct waitq *wq, bool all)
+{
+    spin_lock(&wq->lock);
+    for (struct waiter *w = wq->head.next; w != &wq->head; w = w->next) {
+        thread_wake(w->thread, false);
+        if (!all)
+            break;
+    }
+    spin_unlock(&wq->lock);
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+    wake(wq, true);
+}
+
+void waitq_wake_one(struct waitq *wq)
+{
+    wake(wq, false);
+}
+
+int thread_park(int64_t deadline_ns)
+{
+    struct ocall_event *a = current_tcs()->host_buf;
+    int64_t timeout = -1;
+    if (deadline_ns >= 0) {
+        int64_t now = (int64_t)time_monotonic_ns();
+        if (now >= deadline_ns)
+            return -ETIMEDOUT;
+        timeout = deadline_ns - now;
+    }
+    struct ocall_event req = {.slot = current_tcs()->index, .timeout_ns = timeout};
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_EVENT_WAIT, a);
+    /* The answer is only a hint: callers re-check their condition and the clock. */
+    return 0;
+}
+
+void thread_wake(struct thread *th, bool kick)
+{
+    struct ocall_event *a = current_tcs()->host_buf;
+    struct ocall_event req = {.slot = th->tcs_index};
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_EVENT_SET, a);
+    if (kick) {
+        struct ocall_thread *k = current_tcs()->host_buf;
+        struct ocall_thread kreq = {.slot = th->tcs_index};
+        memcpy(k, &kreq, sizeof(kreq));
+        ocall(OCALL_THREAD_KICK, k);
+    }
+}
+
+int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t deadline_ns,
+               spinlock_t *lock)
+{
+    struct thread *th = current_thread();
+    struct waiter w = {.thread = th};
+    for (;;) {
+        enqueue(wq, &w);
+        if (cond(arg)) {
+            dequeue(wq, &w);
+            return 0;
+        }
+        if (thread_interrupted(th)) {
+            dequeue(wq, &w);
+            return -EINTR;
+        }
+        if (deadline_ns >= 0 && (int64_t)time_monotonic_ns() >= deadline_ns) {
+            dequeue(wq, &w);
+            return -ETIMEDOUT;
+        }
+        if (lock)
+            spin_unlock(lock);
+        thread_park(deadline_ns);
+        dequeue(wq, &w);
+        if (lock)
+            spin_lock(lock);
+    }
+}
