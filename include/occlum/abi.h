@@ -98,7 +98,6 @@
 #define ECALL_ERR_NOEXEC   (-4) /* not a loadable ELF */
 #define ECALL_ERR_NOMEM    (-5)
 #define ECALL_ERR_INIT     (-6) /* LibOS initialisation failed */
-#define ECALL_ERR_BUSY     (-7) /* the TCS is in use by another host thread */
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
@@ -137,8 +136,8 @@ struct tcs {
     uint64_t stack_guard;      /* 0x28 LibOS stack-protector canary, %gs:0x28 */
     uint8_t selector;          /* 0x30 Syscall User Dispatch selector for this thread */
     uint8_t in_guest;          /* 0x31 1 while guest code runs: an AEX is the guest's */
-    uint8_t busy;              /* 0x32 (platform) 1 from EENTER to EEXIT: one thread at a
-                                * time, as SGX enforces for a TCS */
+    uint8_t busy;              /* 0x32 (platform) 1 while a host thread is attached to this
+                                * TCS: one host thread at a time, as SGX enforces */
     uint8_t pad0[5];
     uint64_t entry;            /* 0x38 (host, from the image) LibOS ECALL entry */
     uint64_t exception_entry;  /* 0x40 LibOS entry after an AEX */

@@ -29,7 +29,20 @@
     X(IOCTL, ocall_ioctl)                                                                      \
     X(FSTAT, ocall_fstat)                                                                      \
     OCALL_SCHED_LIST(X)                                                                        \
-    X(SCHED_YIELD, ocall_none)
+    X(SCHED_YIELD, ocall_none)                                                                 \
+    X(PWRITE, ocall_rw)                                                                        \
+    X(CLOSE, ocall_hostfs)                                                                     \
+    X(HOSTFS_OPEN_ROOT, ocall_hostfs)                                                          \
+    X(HOSTFS_OPENAT, ocall_hostfs)                                                             \
+    X(HOSTFS_STATAT, ocall_hostfs)                                                             \
+    X(HOSTFS_GETDENTS, ocall_hostfs)                                                           \
+    X(HOSTFS_MKDIRAT, ocall_hostfs)                                                            \
+    X(HOSTFS_UNLINKAT, ocall_hostfs)                                                           \
+    X(HOSTFS_RENAMEAT, ocall_hostfs)                                                           \
+    X(HOSTFS_READLINKAT, ocall_hostfs)                                                         \
+    X(HOSTFS_SYMLINKAT, ocall_hostfs)                                                          \
+    X(HOSTFS_FTRUNCATE, ocall_hostfs)                                                          \
+    X(HOSTFS_FSYNC, ocall_hostfs)
 
 enum ocall_id {
 #define OCALL_ENUM(name, st) OCALL_##name,
@@ -95,5 +108,72 @@ struct ocall_fstat {
     uint64_t rdev;
     int64_t size;
 };
+
+/*
+ * hostfs (fs/hostfs/): a host directory mounted inside, untrusted. The LibOS resolves every
+ * path itself, one component at a time, so the host only ever sees a path relative to the
+ * mount's root directory fd (`dirfd`), made of plain names: never absolute, never "." or
+ * "..", never empty components ("" alone names dirfd itself). The host refuses anything else
+ * (-EINVAL) and opens with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, so a symlink swapped in on
+ * the host is an error, not a way out of the mount.
+ *
+ * Host fds: only fds that OPEN_ROOT or OPENAT returned may be passed back as `dirfd` (or
+ * closed, truncated, synced, listed); the host answers -EBADF for any other, so the enclave
+ * cannot reach the runtime's own fds (the image, the standard streams) through these calls.
+ *
+ * Data after the header (at OCALL_HDR_SIZE): `path_len` bytes of path (NUL included), then
+ * for RENAMEAT the new path and for SYMLINKAT the link target (`path2_len` bytes, NUL
+ * included). Output data (READLINKAT's target, GETDENTS's records, STATAT's struct
+ * ocall_stat) is written at OCALL_HDR_SIZE too.
+ *
+ *   call        in                               ret
+ *   CLOSE       dirfd = host fd                  0
+ *   OPEN_ROOT   path (absolute or relative to    a host fd of that directory
+ *               the runtime's cwd), no dirfd
+ *   OPENAT      dirfd, path, flags, mode         a host fd (flags: O_ACCMODE, O_CREAT,
+ *                                                O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY)
+ *   STATAT      dirfd, path                      0; struct ocall_stat at the data; never
+ *                                                follows a final symlink
+ *   GETDENTS    dirfd = an fd from OPENAT, len   bytes of linux_dirent64 records (<= len)
+ *   MKDIRAT     dirfd, path, mode                0
+ *   UNLINKAT    dirfd, path, flags (AT_REMOVEDIR) 0
+ *   RENAMEAT    dirfd, path, path2 (new)         0
+ *   READLINKAT  dirfd, path, len                 bytes of target (<= len), not terminated
+ *   SYMLINKAT   dirfd, path (the link), path2    0
+ *               (the target, any text)
+ *   FTRUNCATE   dirfd = host fd, len             0
+ *   FSYNC       dirfd = host fd                  0
+ * PWRITE (struct ocall_rw) writes at `offset`, like PREAD.
+ */
+struct ocall_hostfs {
+    int64_t ret;
+    int32_t dirfd;
+    int32_t flags;
+    uint32_t mode;
+    uint32_t path_len;
+    uint32_t path2_len;
+    uint32_t pad;
+    uint64_t len;
+};
+
+/* What STATAT answers: struct stat's fields that mean something across the boundary. */
+struct ocall_stat {
+    uint64_t ino;
+    uint64_t nlink;
+    uint32_t mode;
+    uint32_t uid;
+    uint32_t gid;
+    uint32_t pad;
+    uint64_t rdev;
+    int64_t size;
+    int64_t blocks;
+    int64_t atime_sec, atime_nsec;
+    int64_t mtime_sec, mtime_nsec;
+    int64_t ctime_sec, ctime_nsec;
+};
+
+_Static_assert(sizeof(struct ocall_hostfs) <= OCALL_HDR_SIZE, "ocall_hostfs");
+_Static_assert(sizeof(struct ocall_rw) <= OCALL_HDR_SIZE, "ocall_rw");
+_Static_assert(sizeof(struct ocall_stat) == 104, "ocall_stat");
 
 #endif /* OCCLUM_OCALL_H */

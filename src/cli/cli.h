@@ -10,6 +10,7 @@ int cmd_new(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_add(int argc, char **argv);
 
 /* Prints the help of one command (or the overview for NULL) to stdout or stderr. */
 void print_help(const char *cmd, int to_stderr);

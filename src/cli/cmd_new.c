@@ -1,8 +1,11 @@
 /*
  * `occlum new DIR` and `occlum init`: lay out an instance directory as Occlum does:
  * Occlum.json with Occlum's keys and defaults (config_default_json()), and image/ holding the
- * usual root directories plus a few /etc files. Modes are set explicitly (not through the
- * umask) because they go into the image, which must not depend on who built it.
+ * usual root directories plus a few /etc files. The image follows Debian 12's merged /usr
+ * (bin, lib, lib64, sbin are symlinks into usr/), so that the paths Debian's programs carry
+ * (PT_INTERP /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu) resolve in the image as on
+ * the host, whichever of the two names `occlum add` was given. Modes are set explicitly (not
+ * through the umask) because they go into the image, which must not depend on who built it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,9 +25,20 @@ static const struct {
     const char *path;
     unsigned mode;
 } image_dirs[] = {
-    {"bin", 0755},   {"dev", 0755},  {"etc", 0755},  {"host", 0755},    {"lib", 0755},
-    {"lib64", 0755}, {"opt", 0755},  {"proc", 0755}, {"root", 0700},    {"sbin", 0755},
-    {"sys", 0755},   {"tmp", 01777}, {"usr", 0755},  {"usr/bin", 0755}, {"usr/lib", 0755},
+    {"dev", 0755},     {"etc", 0755},       {"host", 0755},     {"opt", 0755}, {"proc", 0755},
+    {"root", 0700},    {"sys", 0755},       {"tmp", 01777},     {"usr", 0755}, {"usr/bin", 0755},
+    {"usr/lib", 0755}, {"usr/lib64", 0755}, {"usr/sbin", 0755},
+};
+
+/* Debian 12 merges /usr: these are symlinks there, and `occlum add` copies through them. */
+static const struct {
+    const char *path;
+    const char *target;
+} image_links[] = {
+    {"bin", "usr/bin"},
+    {"lib", "usr/lib"},
+    {"lib64", "usr/lib64"},
+    {"sbin", "usr/sbin"},
 };
 
 static const struct {
@@ -64,6 +78,15 @@ static int populate(const char *dir)
         int r = make_dir(p, image_dirs[i].mode);
         free(p);
         if (r < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < sizeof(image_links) / sizeof(image_links[0]); i++) {
+        char *p = path_join(image, image_links[i].path);
+        int r = symlink(image_links[i].target, p);
+        if (r != 0)
+            cli_error("%s: cannot create symlink: %s", p, strerror(errno));
+        free(p);
+        if (r != 0)
             goto out;
     }
     for (size_t i = 0; i < sizeof(image_files) / sizeof(image_files[0]); i++) {

@@ -9,14 +9,18 @@
  *
  * What is honoured (goes into enclave.conf):
  *   resource_limits.user_space_size, kernel_space_heap_size, kernel_space_stack_size,
- *   max_num_of_threads; entry_points; env.default; env.untrusted.
+ *   max_num_of_threads; entry_points; env.default; env.untrusted; mount (checked and
+ *   resolved into mount lines by config_mount.c).
  *   resource_limits.user_space_max_size / kernel_space_heap_max_size, when given, replace
  *   user_space_size / kernel_space_heap_size, as Occlum does on a platform without EDMM
  *   (sim has none); each must be at least the size it replaces.
  * Accepted with an info note only (Occlum without EDMM ignores them too):
  *   resource_limits.init_num_of_threads, process.default_mmap_size (obsolete in Occlum).
  * Warned about when not default: process.default_stack_size / default_heap_size, every
- *   metadata and feature key, and each mount entry that is not one of Occlum's default four.
+ *   metadata and feature key.
+ * Our default differs from Occlum's in two places: entry_points adds /usr/bin (where Debian's
+ *   programs are), and mount lists /tmp (ramfs) and /sys (sysfs) and no /host hostfs (a
+ *   host directory is visible only when Occlum.json mounts one).
  * A key missing from Occlum.json takes the default of config_default_json().
  */
 #define _GNU_SOURCE
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_mount.h"
 #include "log.h"
 #include "occlum/enclave_config.h"
 
@@ -49,7 +54,8 @@ static const char default_json[] =
     "        \"default_mmap_size\": \"100MB\"\n"
     "    },\n"
     "    \"entry_points\": [\n"
-    "        \"/bin\"\n"
+    "        \"/bin\",\n"
+    "        \"/usr/bin\"\n"
     "    ],\n"
     "    \"env\": {\n"
     "        \"default\": [\n"
@@ -103,9 +109,8 @@ static const char default_json[] =
     "            }\n"
     "        },\n"
     "        {\n"
-    "            \"target\": \"/host\",\n"
-    "            \"type\": \"hostfs\",\n"
-    "            \"source\": \".\"\n"
+    "            \"target\": \"/tmp\",\n"
+    "            \"type\": \"ramfs\"\n"
     "        },\n"
     "        {\n"
     "            \"target\": \"/proc\",\n"
@@ -114,6 +119,10 @@ static const char default_json[] =
     "        {\n"
     "            \"target\": \"/dev\",\n"
     "            \"type\": \"devfs\"\n"
+    "        },\n"
+    "        {\n"
+    "            \"target\": \"/sys\",\n"
+    "            \"type\": \"sysfs\"\n"
     "        }\n"
     "    ]\n"
     "}\n";
@@ -261,10 +270,11 @@ static bool is_env_name(json_t *v)
     return s && env_name_ok(s, strlen(s));
 }
 
+/* sefs only as a unionfs layer (config_mount.c); Occlum's async_sfs and ext2 are not here. */
 static bool is_fs_type(json_t *v)
 {
-    static const char *const types[] = {"unionfs", "sefs",   "hostfs",    "ramfs",
-                                        "devfs",   "procfs", "async_sfs", "ext2"};
+    static const char *const types[] = {"unionfs", "sefs",   "hostfs", "ramfs",
+                                        "devfs",   "procfs", "sysfs"};
     const char *s = json_string_value(v);
     for (size_t i = 0; s && i < sizeof(types) / sizeof(types[0]); i++) {
         if (strcmp(s, types[i]) == 0)
@@ -279,8 +289,8 @@ enum use {
     HONOURED,   /* resolved into enclave.conf */
     NOTE,       /* accepted; an info line says it has no effect here (as in Occlum w/o EDMM) */
     UNHONOURED, /* warning when the value differs from the default */
-    MOUNTS,     /* the mount list and keys inside it: only type-checked here; check_mounts()
-                 * warns once per entry that is not one of the default entries */
+    MOUNTS,     /* the mount list and keys inside it: type-checked here, then checked and
+                 * resolved by config_mount.c */
 };
 
 struct key {
@@ -310,13 +320,16 @@ static const struct key mount_option_keys[] = {
     {"page_cache_size", NULL, is_size, false, false, MOUNTS, SIZE_EXPECT, NULL},
     {"async_sfs_total_size", NULL, is_size, false, false, MOUNTS, SIZE_EXPECT, NULL},
     {"autokey_policy", NULL, is_u32, false, false, MOUNTS, "an integer", NULL},
+    {"size", NULL, is_size, false, false, MOUNTS, SIZE_EXPECT, NULL},
     {NULL, NULL, NULL, false, false, HONOURED, NULL, NULL},
 };
 
 static const struct key mount_keys[5] = {
     {"target", NULL, is_abs_path, false, true, MOUNTS, "an absolute path", NULL},
     {"type", NULL, is_fs_type, false, true, MOUNTS,
-     "one of unionfs, sefs, hostfs, ramfs, devfs, procfs, async_sfs, ext2", NULL},
+     "one of unionfs, hostfs, ramfs, devfs, procfs, sysfs (sefs only as a layer of the unionfs "
+     "on /; Occlum's async_sfs and ext2 are not supported)",
+     NULL},
     {"source", NULL, is_string, false, false, MOUNTS, "a path string", NULL},
     {"options", mount_option_keys, NULL, false, false, MOUNTS, NULL, NULL},
     {NULL, NULL, NULL, false, false, HONOURED, NULL, NULL},
@@ -538,30 +551,6 @@ static void walk(struct ctx *c, json_t *v, json_t *dflt, const struct key *k, co
         cli_info("%s: %s: accepted but has no effect: %s", c->file, path, k->note);
 }
 
-/* Mount entries other than Occlum's defaults are warned about, one line each. */
-static void check_mounts(struct ctx *c, json_t *mounts, json_t *dflt_mounts)
-{
-    size_t i;
-    json_t *m;
-    json_array_foreach(mounts, i, m)
-    {
-        size_t j;
-        json_t *d;
-        bool is_default = false;
-        json_array_foreach(dflt_mounts, j, d)
-        {
-            is_default |= json_equal(m, d);
-        }
-        if (!is_default) {
-            const char *target = json_string_value(json_object_get(m, "target"));
-            const char *type = json_string_value(json_object_get(m, "type"));
-            cli_warn("%s: mount[%zu] (%s on %s): not honoured yet (only Occlum's default "
-                     "mounts are accepted: the LibOS sets up its own mount table for now); ignored",
-                     c->file, i, type ? type : "?", target ? target : "?");
-        }
-    }
-}
-
 /* ---- resolution ---- */
 
 /* The value at obj.a.b, from the user's JSON if there, else from the default. */
@@ -637,9 +626,9 @@ int config_load(const char *path, struct enclave_config *cfg)
         return -1;
     }
     walk_object(&c, user, dflt, top_keys, "", "the top level");
-    json_t *mounts = json_object_get(user, "mount");
-    if (c.errors == 0 && mounts)
-        check_mounts(&c, mounts, json_object_get(dflt, "mount"));
+    if (c.errors == 0)
+        c.errors += config_mounts_resolve(path, lookup(user, dflt, "mount", NULL), &cfg->mounts,
+                                          &cfg->n_mounts);
     if (c.errors)
         goto out;
 
@@ -687,6 +676,7 @@ void config_free(struct enclave_config *cfg)
     free_strings(cfg->entry_points, cfg->n_entry_points);
     free_strings(cfg->env_default, cfg->n_env_default);
     free_strings(cfg->env_untrusted, cfg->n_env_untrusted);
+    free_strings(cfg->mounts, cfg->n_mounts);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -709,6 +699,8 @@ long config_format(const struct enclave_config *cfg, char **out)
         fprintf(f, "env_default %s\n", cfg->env_default[i]);
     for (size_t i = 0; i < cfg->n_env_untrusted; i++)
         fprintf(f, "env_untrusted %s\n", cfg->env_untrusted[i]);
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        fprintf(f, "mount %s\n", cfg->mounts[i]);
     if (fclose(f) != 0) {
         free(buf);
         cli_error("out of memory");

@@ -22,6 +22,8 @@ struct enclave_config {
     size_t n_env_default;
     char **env_untrusted; /* NAME */
     size_t n_env_untrusted;
+    char **mounts; /* "TYPE TARGET SOURCE OPTIONS", the value of each enclave.conf mount line */
+    size_t n_mounts;
 };
 
 /* The Occlum.json that `occlum new` writes: Occlum's keys with Occlum's defaults. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +135,123 @@ int copy_file_atomic(const char *src, const char *dst, unsigned mode)
     }
     close(in);
     return finish_tmp(out, tmp, dst, ok);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "occlum: error: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+    va_start(ap, fmt);
+    int n = vasprintf(&p, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fprintf(stderr, "occlum: error: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* Open addressing over indices into items[]; the table is kept at most half full. */
+struct strset {
+    char **items;
+    size_t n, cap_items;
+    size_t *table; /* index + 1; 0 is empty */
+    size_t nbuckets;
+};
+
+static size_t str_hash(const char *s)
+{
+    size_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+struct strset *strset_new(void)
+{
+    struct strset *s = xmalloc(sizeof(*s));
+    memset(s, 0, sizeof(*s));
+    s->nbuckets = 64;
+    s->table = xmalloc(s->nbuckets * sizeof(size_t));
+    memset(s->table, 0, s->nbuckets * sizeof(size_t));
+    return s;
+}
+
+void strset_free(struct strset *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->items[i]);
+    free(s->items);
+    free(s->table);
+    free(s);
+}
+
+/* The bucket holding str, or the empty bucket where it would go. */
+static size_t *bucket(const struct strset *s, const char *str)
+{
+    size_t mask = s->nbuckets - 1;
+    for (size_t i = str_hash(str) & mask;; i = (i + 1) & mask) {
+        if (s->table[i] == 0 || strcmp(s->items[s->table[i] - 1], str) == 0)
+            return &s->table[i];
+    }
+}
+
+bool strset_has(const struct strset *s, const char *str)
+{
+    return *bucket(s, str) != 0;
+}
+
+bool strset_add(struct strset *s, const char *str)
+{
+    size_t *b = bucket(s, str);
+    if (*b)
+        return false;
+    if (s->n == s->cap_items) {
+        s->cap_items = s->cap_items ? 2 * s->cap_items : 16;
+        char **items = realloc(s->items, s->cap_items * sizeof(char *));
+        if (!items) {
+            fprintf(stderr, "occlum: error: out of memory\n");
+            exit(1);
+        }
+        s->items = items;
+    }
+    s->items[s->n++] = xstrdup(str);
+    *b = s->n;
+    if (2 * s->n > s->nbuckets) {
+        free(s->table);
+        s->nbuckets *= 2;
+        s->table = xmalloc(s->nbuckets * sizeof(size_t));
+        memset(s->table, 0, s->nbuckets * sizeof(size_t));
+        for (size_t i = 0; i < s->n; i++)
+            *bucket(s, s->items[i]) = i + 1;
+    }
+    return true;
+}
+
+size_t strset_count(const struct strset *s)
+{
+    return s->n;
+}
+
+const char *strset_at(const struct strset *s, size_t i)
+{
+    return s->items[i];
 }

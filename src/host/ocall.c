@@ -3,11 +3,21 @@
  * through one table so that tests can swap an entry for a host that lies. Each handler trusts
  * nothing about the enclave either: it checks that memory requests name pages of the user
  * range and that sizes fit the thread's buffer.
+ *
+ * hostfs handlers never let a path escape the mount: the enclave sends paths made of plain
+ * names relative to a mount's directory fd (occlum/ocall.h), which path_ok checks, and every
+ * lookup goes through openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (the parent
+ * directory for the *at calls), so a symlink planted on the host is never followed here.
  */
 #include "enclave.h"
 #include "occlum/ocall.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -137,6 +147,355 @@ static void do_sched_yield(void *buf)
     a->ret = 0;
 }
 
+static void do_pwrite(void *buf)
+{
+    struct ocall_rw *a = buf;
+    if (a->len > OCALL_DATA_MAX) {
+        a->ret = -EINVAL;
+        return;
+    }
+    ssize_t n = pwrite(a->fd, DATA(buf), a->len, a->offset);
+    a->ret = n < 0 ? neg_errno() : n;
+}
+
+/* ---- hostfs ---- */
+
+/*
+ * The host fds hostfs calls opened for the enclave: only those may be closed, used as a
+ * directory or truncated through these calls, so the enclave cannot reach the runtime's own
+ * fds (the image, the standard streams) through hostfs. One bit per fd, atomically updated.
+ */
+#define HOSTFS_FD_LIMIT (1 << 20)
+static uint64_t hostfs_fds[HOSTFS_FD_LIMIT / 64];
+
+static void fd_mark(int fd, int on)
+{
+    if (fd < 0 || fd >= HOSTFS_FD_LIMIT) {
+        if (on)
+            close(fd);
+        return;
+    }
+    uint64_t bit = 1ULL << (fd % 64);
+    if (on)
+        __atomic_fetch_or(&hostfs_fds[fd / 64], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&hostfs_fds[fd / 64], ~bit, __ATOMIC_RELAXED);
+}
+
+static int fd_known(int fd)
+{
+    return fd >= 0 && fd < HOSTFS_FD_LIMIT &&
+           (__atomic_load_n(&hostfs_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64)) & 1;
+}
+
+/* The request's paths, checked to be NUL terminated inside the buffer; NULL if not. */
+static const char *req_path(struct ocall_hostfs *a, int which)
+{
+    uint64_t off = which == 1 ? 0 : a->path_len;
+    uint64_t len = which == 1 ? a->path_len : a->path2_len;
+    char *p = DATA(a) + off;
+
+    if (len == 0 || off + len > OCALL_DATA_MAX || len > PATH_MAX || p[len - 1] != '\0' ||
+        strlen(p) != len - 1)
+        return NULL;
+    return p;
+}
+
+/* A path relative to a mount directory: "" or plain names joined by single slashes. */
+static int path_ok(const char *p)
+{
+    if (*p == '\0')
+        return 1;
+    for (;;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') ||
+            (n == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        if (!e)
+            return 1;
+        p = e + 1;
+    }
+}
+
+static int beneath(int dirfd, const char *path, int flags, mode_t mode)
+{
+    struct open_how how = {
+        .flags = (uint64_t)flags | O_CLOEXEC | O_NOFOLLOW,
+        .mode = (flags & O_CREAT) ? mode : 0,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+}
+
+/*
+ * Opens the directory holding the last component of `path` (beneath dirfd) and points *base
+ * at that component. -1 with errno on failure; EINVAL for "" (no last component).
+ */
+static int open_parent(int dirfd, char *path, const char **base)
+{
+    char *slash = strrchr(path, '/');
+    int fd;
+
+    if (*path == '\0') {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!slash) {
+        *base = path;
+        return beneath(dirfd, "", O_PATH | O_DIRECTORY, 0);
+    }
+    *slash = '\0';
+    fd = beneath(dirfd, path, O_PATH | O_DIRECTORY, 0);
+    *slash = '/';
+    *base = slash + 1;
+    return fd;
+}
+
+/* Reads and checks the first path; sets a->ret = -EINVAL and returns NULL if it is bad. */
+static char *fs_path(struct ocall_hostfs *a)
+{
+    const char *p = req_path(a, 1);
+    if (!fd_known(a->dirfd)) {
+        a->ret = -EBADF;
+        return NULL;
+    }
+    if (!p || !path_ok(p)) {
+        a->ret = -EINVAL;
+        return NULL;
+    }
+    return (char *)p;
+}
+
+static void do_close(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    if (!fd_known(a->dirfd)) {
+        a->ret = -EBADF;
+        return;
+    }
+    fd_mark(a->dirfd, 0);
+    a->ret = close(a->dirfd) < 0 ? neg_errno() : 0;
+}
+
+static void do_hostfs_open_root(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    const char *p = req_path(a, 1);
+    if (!p || !*p) {
+        a->ret = -EINVAL;
+        return;
+    }
+    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    a->ret = fd < 0 ? neg_errno() : fd;
+    if (fd >= 0)
+        fd_mark(fd, 1);
+    if (fd >= HOSTFS_FD_LIMIT)
+        a->ret = -EMFILE;
+}
+
+static void do_hostfs_openat(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    const int allowed = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY;
+    char *p = fs_path(a);
+    if (!p)
+        return;
+    if (a->flags & ~allowed) {
+        a->ret = -EINVAL;
+        return;
+    }
+    int fd = beneath(a->dirfd, p, a->flags, a->mode & 07777);
+    a->ret = fd < 0 ? neg_errno() : fd;
+    if (fd >= 0)
+        fd_mark(fd, 1);
+    if (fd >= HOSTFS_FD_LIMIT)
+        a->ret = -EMFILE;
+}
+
+static void do_hostfs_statat(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    struct ocall_stat out;
+    struct stat st;
+    const char *base;
+    char *p = fs_path(a);
+    int rc;
+
+    if (!p)
+        return;
+    if (*p == '\0') {
+        rc = fstat(a->dirfd, &st);
+    } else {
+        int dfd = open_parent(a->dirfd, p, &base);
+        if (dfd < 0) {
+            a->ret = neg_errno();
+            return;
+        }
+        rc = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW);
+        int e = errno;
+        close(dfd);
+        errno = e;
+    }
+    if (rc < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    memset(&out, 0, sizeof(out));
+    out.ino = st.st_ino;
+    out.nlink = st.st_nlink;
+    out.mode = st.st_mode;
+    out.uid = st.st_uid;
+    out.gid = st.st_gid;
+    out.rdev = st.st_rdev;
+    out.size = st.st_size;
+    out.blocks = st.st_blocks;
+    out.atime_sec = st.st_atim.tv_sec;
+    out.atime_nsec = st.st_atim.tv_nsec;
+    out.mtime_sec = st.st_mtim.tv_sec;
+    out.mtime_nsec = st.st_mtim.tv_nsec;
+    out.ctime_sec = st.st_ctim.tv_sec;
+    out.ctime_nsec = st.st_ctim.tv_nsec;
+    memcpy(DATA(buf), &out, sizeof(out));
+    a->ret = 0;
+}
+
+static void do_hostfs_getdents(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    if (a->len > OCALL_DATA_MAX || !fd_known(a->dirfd)) {
+        a->ret = a->len > OCALL_DATA_MAX ? -EINVAL : -EBADF;
+        return;
+    }
+    long n = syscall(SYS_getdents64, a->dirfd, DATA(buf), (size_t)a->len);
+    a->ret = n < 0 ? neg_errno() : n;
+}
+
+/* Runs one *at call on the parent of the request's path. */
+static void at_call(struct ocall_hostfs *a, int (*fn)(struct ocall_hostfs *, int, const char *))
+{
+    const char *base;
+    char *p = fs_path(a);
+    if (!p)
+        return;
+    int dfd = open_parent(a->dirfd, p, &base);
+    if (dfd < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    a->ret = fn(a, dfd, base) < 0 ? neg_errno() : 0;
+    int e = errno;
+    close(dfd);
+    errno = e;
+}
+
+static int mkdir_fn(struct ocall_hostfs *a, int dfd, const char *base)
+{
+    return mkdirat(dfd, base, a->mode & 07777);
+}
+
+static int unlink_fn(struct ocall_hostfs *a, int dfd, const char *base)
+{
+    return unlinkat(dfd, base, a->flags & AT_REMOVEDIR);
+}
+
+static int symlink_fn(struct ocall_hostfs *a, int dfd, const char *base)
+{
+    const char *target = req_path(a, 2);
+    if (!target) {
+        errno = EINVAL;
+        return -1;
+    }
+    return symlinkat(target, dfd, base);
+}
+
+static void do_hostfs_mkdirat(void *buf)
+{
+    at_call(buf, mkdir_fn);
+}
+
+static void do_hostfs_unlinkat(void *buf)
+{
+    at_call(buf, unlink_fn);
+}
+
+static void do_hostfs_symlinkat(void *buf)
+{
+    at_call(buf, symlink_fn);
+}
+
+static void do_hostfs_renameat(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    const char *ob, *nb;
+    char *op = fs_path(a), *np = (char *)req_path(a, 2);
+    if (!op)
+        return;
+    if (!np || !path_ok(np)) {
+        a->ret = -EINVAL;
+        return;
+    }
+    int ofd = open_parent(a->dirfd, op, &ob);
+    if (ofd < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    int nfd = open_parent(a->dirfd, np, &nb);
+    if (nfd < 0) {
+        a->ret = neg_errno();
+        close(ofd);
+        return;
+    }
+    a->ret = renameat(ofd, ob, nfd, nb) < 0 ? neg_errno() : 0;
+    close(ofd);
+    close(nfd);
+}
+
+static void do_hostfs_readlinkat(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    const char *base;
+    char *p = fs_path(a);
+    if (!p)
+        return;
+    if (a->len > PATH_MAX) {
+        a->ret = -EINVAL;
+        return;
+    }
+    int dfd = open_parent(a->dirfd, p, &base);
+    if (dfd < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    /* The target goes to a local buffer first: the path is in the same place. */
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(dfd, base, target, a->len);
+    a->ret = n < 0 ? neg_errno() : n;
+    if (n > 0)
+        memcpy(DATA(buf), target, (size_t)n);
+    close(dfd);
+}
+
+static void do_hostfs_ftruncate(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    if (!fd_known(a->dirfd)) {
+        a->ret = -EBADF;
+        return;
+    }
+    a->ret = ftruncate(a->dirfd, (off_t)a->len) < 0 ? neg_errno() : 0;
+}
+
+static void do_hostfs_fsync(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    if (!fd_known(a->dirfd)) {
+        a->ret = -EBADF;
+        return;
+    }
+    a->ret = fsync(a->dirfd) < 0 ? neg_errno() : 0;
+}
+
 void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_WRITE] = do_write,
     [OCALL_READ] = do_read,
@@ -152,6 +511,19 @@ void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_EVENT_WAIT] = host_event_wait,
     [OCALL_EVENT_SET] = host_event_set,
     [OCALL_SCHED_YIELD] = do_sched_yield,
+    [OCALL_PWRITE] = do_pwrite,
+    [OCALL_CLOSE] = do_close,
+    [OCALL_HOSTFS_OPEN_ROOT] = do_hostfs_open_root,
+    [OCALL_HOSTFS_OPENAT] = do_hostfs_openat,
+    [OCALL_HOSTFS_STATAT] = do_hostfs_statat,
+    [OCALL_HOSTFS_GETDENTS] = do_hostfs_getdents,
+    [OCALL_HOSTFS_MKDIRAT] = do_hostfs_mkdirat,
+    [OCALL_HOSTFS_UNLINKAT] = do_hostfs_unlinkat,
+    [OCALL_HOSTFS_RENAMEAT] = do_hostfs_renameat,
+    [OCALL_HOSTFS_READLINKAT] = do_hostfs_readlinkat,
+    [OCALL_HOSTFS_SYMLINKAT] = do_hostfs_symlinkat,
+    [OCALL_HOSTFS_FTRUNCATE] = do_hostfs_ftruncate,
+    [OCALL_HOSTFS_FSYNC] = do_hostfs_fsync,
 };
 
 void host_ocall_dispatch(long id, void *buf)

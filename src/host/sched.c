@@ -87,9 +87,10 @@ int host_sched_init(struct enclave *e)
 static void *slot_thread(void *arg)
 {
     uint64_t slot = (uint64_t)arg;
-    if (enclave_thread_attach(sched_enclave, slot) == 0)
+    if (enclave_thread_attach(sched_enclave, slot) == 0) {
         enclave_ecall(sched_enclave, slot, ECALL_THREAD, NULL);
-    enclave_thread_detach(sched_enclave, slot);
+        enclave_thread_detach(sched_enclave, slot);
+    }
     __atomic_store_n(&slots[slot].thread_valid, 0, __ATOMIC_RELEASE);
     return NULL;
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Tests of the occlum CLI (src/cli): new, build (Occlum.json validation, enclave.conf, image
-# packing, reproducibility), run (instance checks and the exec of the host runtime), help.
+# Tests of the occlum CLI (src/cli): new, build (Occlum.json validation, mount entries,
+# enclave.conf, image packing, reproducibility), run (instance checks and the exec of the host
+# runtime), help, and add (test/cli/add.sh, sourced at the end so the counts stay in one line).
 #
 # Builds nothing: run `make` first. Uses $OCCLUM_BIN (default build/bin/occlum). The binary
 # is copied into a scratch tree next to a stand-in LibOS image (../lib/libos.so) and a
@@ -78,15 +79,20 @@ occ new app
 I=$T/app
 layout_ok() {
     [ "$rc" -eq 0 ] && [ -f "$I/Occlum.json" ] || return 1
-    for d in bin dev etc host lib lib64 opt proc root sbin sys tmp usr/bin usr/lib; do
-        [ -d "$I/image/$d" ] || { echo "missing image/$d" > "$T/err"; return 1; }
+    for d in dev etc host opt proc root sys tmp usr/bin usr/lib usr/lib64 usr/sbin; do
+        [ -d "$I/image/$d" ] && [ ! -L "$I/image/$d" ] ||
+            { echo "missing directory image/$d" > "$T/err"; return 1; }
+    done
+    for l in bin lib lib64 sbin; do # Debian 12's merged /usr
+        [ "$(readlink "$I/image/$l")" = "usr/$l" ] ||
+            { echo "image/$l is not a symlink to usr/$l" > "$T/err"; return 1; }
     done
     [ -s "$I/image/etc/hosts" ] && [ -s "$I/image/etc/hostname" ] &&
         [ "$(stat -c %a "$I/image/tmp")" = 1777 ] &&
         grep -q '"user_space_size": "300MB"' "$I/Occlum.json" &&
         grep -q '"entry_points"' "$I/Occlum.json" && grep -q '"mount"' "$I/Occlum.json"
 }
-check "new creates Occlum.json and the image layout" layout_ok
+check "new creates Occlum.json and the merged-/usr image layout" layout_ok
 cp "$I/Occlum.json" "$T/default.json"
 
 I=$T
@@ -94,13 +100,15 @@ occ new app
 check "new refuses an existing non-empty directory" eval '[ "$rc" -eq 1 ] && err_has "not empty"'
 mkdir "$T/empty"
 occ new empty
-check "new accepts an existing empty directory" eval '[ "$rc" -eq 0 ] && [ -f "$T/empty/Occlum.json" ]'
+check "new accepts an existing empty directory" eval \
+    '[ "$rc" -eq 0 ] && [ -f "$T/empty/Occlum.json" ]'
 
 # ---- run before build, outside an instance ----
 I=$T
 occ run /bin/hello
 check "run outside an instance: one clear line, exit 1" eval \
-    '[ "$rc" -eq 1 ] && err_lines 1 && err_has "$T is not an Occlum instance (no Occlum.json); run \`occlum new\`"'
+    '[ "$rc" -eq 1 ] && err_lines 1 &&
+    err_has "$T is not an Occlum instance (no Occlum.json); run \`occlum new\`"'
 I=$T/app
 occ run /bin/hello
 check "run before build: one line telling to build, exit 1" eval \
@@ -117,10 +125,16 @@ kernel_space_heap_size 33554432
 kernel_space_stack_size 1048576
 max_num_of_threads 32
 entry_point /bin
+entry_point /usr/bin
 env_default OCCLUM=yes
-env_untrusted EXAMPLE'
+env_untrusted EXAMPLE
+mount unionfs / - upper=ramfs
+mount ramfs /tmp - -
+mount procfs /proc - -
+mount devfs /dev - -
+mount sysfs /sys - -'
 check "build of the default config succeeds silently" eval '[ "$rc" -eq 0 ] && [ ! -s "$T/err" ]'
-check "enclave.conf of the default config" eval \
+check "enclave.conf of the default config, with its mount lines" eval \
     '[ "$(cat "$I/build/enclave.conf")" = "$expected_conf" ]'
 check "image.fs written with the image magic" eval \
     '[ "$(head -c 8 "$I/build/image.fs")" = OCCIMG01 ]'
@@ -160,15 +174,86 @@ sed 's/"enable_posix_shm": false/"enable_posix_shm": true/' "$T/default.json" > 
 (cd "$I" && OCCLUM_LOG_LEVEL=error "$OCCLUM" build) > "$T/out" 2> "$T/err"
 rc=$?
 check "OCCLUM_LOG_LEVEL=error silences the warning" eval '[ "$rc" -eq 0 ] && [ ! -s "$T/err" ]'
-build_with 's|"target": "/dev",|"target": "/data",|'
-check "non-default mount entry: warning naming it" eval \
-    '[ "$rc" -eq 0 ] && err_has "mount[3] (devfs on /data): not honoured yet"'
-build_with 's/"resource_limits": {/&"user_space_max_size": "1GB",/;s/"OCCLUM=yes"/"OCCLUM=yes", "A=b c"/;s|"/bin"|"/bin", "/usr/bin"|'
+build_with 's/"resource_limits": {/&"user_space_max_size": "1GB",/;
+    s/"OCCLUM=yes"/"OCCLUM=yes", "A=b c"/;s|"/usr/bin"|"/usr/bin", "/opt/app"|'
 check "honoured keys reach enclave.conf" eval '[ "$rc" -eq 0 ] &&
     grep -qx "user_space_size 1073741824" "$I/build/enclave.conf" &&
     grep -qx "env_default A=b c" "$I/build/enclave.conf" &&
-    grep -qx "entry_point /usr/bin" "$I/build/enclave.conf"'
+    grep -qx "entry_point /opt/app" "$I/build/enclave.conf"'
 cp "$T/default.json" "$I/Occlum.json"
+
+# ---- mount entries ----
+# Writes Occlum.json as the default with its mount array (the last key) replaced, then builds.
+build_mounts() {
+    sed '/"mount": \[/,$d' "$T/default.json" > "$I/Occlum.json"
+    printf '    "mount": %s\n}\n' "$1" >> "$I/Occlum.json"
+    occ build
+}
+ROOT_UNION='{"target": "/", "type": "unionfs", "options": {"layers": [
+    {"target": "/", "type": "sefs", "source": "./build/mount/__ROOT", "options": {"MAC": ""}},
+    {"target": "/", "type": "sefs", "source": "./run/mount/__ROOT"}]}}'
+build_mounts "[$ROOT_UNION,
+    {\"target\": \"/host\", \"type\": \"hostfs\", \"source\": \".\"},
+    {\"target\": \"/data\", \"type\": \"hostfs\", \"source\": \"/srv/app-data\"},
+    {\"target\": \"/scratch\", \"type\": \"ramfs\", \"options\": {\"size\": \"64MB\"}},
+    {\"target\": \"/proc\", \"type\": \"procfs\"}]"
+check "custom hostfs/ramfs mounts: lines in order, size in bytes, no warning" eval \
+    '[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] &&
+    [ "$(grep "^mount " "$I/build/enclave.conf")" = "mount unionfs / - upper=ramfs
+mount hostfs /host . -
+mount hostfs /data /srv/app-data -
+mount ramfs /scratch - size=67108864
+mount procfs /proc - -" ]'
+check "the default config mounts no hostfs" eval \
+    '! grep -q hostfs <<< "$expected_conf" && ! grep -q hostfs "$T/default.json"'
+expect_mount_error() { # NAME MOUNT-ARRAY KEY MESSAGE-PART
+    build_mounts "$2"
+    if [ "$rc" -eq 1 ] && err_has "error: Occlum.json: $3: " && err_has "$4"; then
+        ok "$1"
+    else
+        notok "$1" "exit $rc; stderr: $(cat "$T/err")"
+    fi
+}
+with_root() { printf '[%s, %s]' "$ROOT_UNION" "$1"; } # the unionfs entry, then $1
+expect_mount_error "hostfs without a source" "$(with_root '{"target": "/h", "type": "hostfs"}')" \
+    'mount[1].source' "hostfs needs a source"
+expect_mount_error "option a type does not take" \
+    "$(with_root '{"target": "/h", "type": "ramfs", "options": {"MAC": ""}}')" \
+    'mount[1].options.MAC' "not an option of ramfs (its options: size)"
+expect_mount_error "unknown option key" \
+    "$(with_root '{"target": "/h", "type": "ramfs", "options": {"sz": "1MB"}}')" \
+    'mount[1].options.sz' "unknown key"
+expect_mount_error "bad ramfs size" \
+    "$(with_root '{"target": "/h", "type": "ramfs", "options": {"size": "0MB"}}')" \
+    'mount[1].options.size' "non-zero size"
+expect_mount_error "unionfs not first" "[{\"target\": \"/proc\", \"type\": \"procfs\"},
+    $ROOT_UNION]" 'mount[0]' "must be the unionfs on /"
+expect_mount_error "target not normalised" "$(with_root '{"target": "/tmp/", "type": "ramfs"}')" \
+    'mount[1].target' "normalised absolute path"
+expect_mount_error "target with a blank" "$(with_root '{"target": "/a b", "type": "ramfs"}')" \
+    'mount[1].target' "without blanks"
+expect_mount_error "duplicate target" "$(with_root '{"target": "/t", "type": "ramfs"},
+    {"target": "/t", "type": "procfs"}')" 'mount[2].target' "already the target of mount[1]"
+expect_mount_error "second entry on /" "$(with_root '{"target": "/", "type": "ramfs"}')" \
+    'mount[1].type' "only the first entry"
+expect_mount_error "sefs outside the unionfs" \
+    "$(with_root '{"target": "/s", "type": "sefs", "source": "./s"}')" \
+    'mount[1].type' "only as a layer"
+expect_mount_error "unsupported Occlum type (async_sfs)" \
+    "$(with_root '{"target": "/s", "type": "async_sfs"}')" 'mount[1].type' "not supported"
+expect_mount_error "procfs with a source" \
+    "$(with_root '{"target": "/p", "type": "procfs", "source": "x"}')" \
+    'mount[1].source' "procfs takes no source"
+expect_mount_error "unionfs with one layer" '[{"target": "/", "type": "unionfs",
+    "options": {"layers": [{"target": "/", "type": "sefs"}]}}]' \
+    'mount[0].options.layers' "expected two layers"
+expect_mount_error "unionfs layer of another type" '[{"target": "/", "type": "unionfs",
+    "options": {"layers": [{"target": "/", "type": "sefs"}, {"target": "/", "type": "ramfs"}]}}]' \
+    'mount[0].options.layers[1]' "must be sefs"
+build_mounts "[]"
+check "empty mount array: error" eval '[ "$rc" -eq 1 ] && err_has "mount: empty"'
+cp "$T/default.json" "$I/Occlum.json"
+occ build
 
 # ---- image contents and reproducibility ----
 printf 'SECRET-OUTSIDE-7d3f9\n' > "$T/outside"
@@ -216,6 +301,9 @@ check "unknown command: error and usage, exit 1" eval \
     '[ "$rc" -eq 1 ] && err_has "unknown command" && err_has "Usage: occlum"'
 occ start
 check "start: not implemented, exit 1" eval '[ "$rc" -eq 1 ] && err_has "not implemented yet"'
+
+# ---- add ----
+. "$REPO/test/cli/add.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

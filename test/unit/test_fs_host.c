@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 struct fdtable;
@@ -251,3 +252,96 @@ uint64_t current_nofile_limit(void)
 {
     return th_nofile;
 }
+
+/* The current process: pid 7, uid/gid th_uid/th_gid (root unless a test changes them). */
+uint32_t th_uid = 0, th_gid = 0;
+long th_yields = 0;
+int current_pid(void);
+void current_fs_creds(uint32_t *uid, uint32_t *gid);
+void current_time(struct timespec *ts);
+void current_yield(void);
+void *krealloc(void *p, size_t size);
+size_t heap_used(void);
+
+int current_pid(void)
+{
+    return 7;
+}
+
+void current_fs_creds(uint32_t *uid, uint32_t *gid)
+{
+    *uid = th_uid;
+    *gid = th_gid;
+}
+
+void current_time(struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+}
+
+void current_yield(void)
+{
+    th_yields++;
+}
+
+void host_sched_yield(void);
+void host_sched_yield(void)
+{
+    th_yields++;
+}
+
+void *krealloc(void *p, size_t size)
+{
+    void *q;
+    size_t old;
+
+    if (!p)
+        return kmalloc(size);
+    old = ((size_t *)((char *)p - 16))[0];
+    q = kmalloc(size);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    kfree(p);
+    return q;
+}
+
+size_t heap_used(void)
+{
+    return th_heap_live;
+}
+
+/* ---- util/string.h functions glibc lacks (or has only from 2.38 on) ---- */
+int parse_u64(const char *s, size_t len, unsigned long long *out);
+int parse_u64(const char *s, size_t len, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    size_t i;
+
+    if (len == 0)
+        return -EINVAL;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        if (v > (~0ull - (unsigned)(s[i] - '0')) / 10)
+            return -ERANGE;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+#if !__GLIBC_PREREQ(2, 38)
+size_t strlcpy(char *dst, const char *src, size_t size);
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+
+    if (size) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+    }
+    return len;
+}
+#endif

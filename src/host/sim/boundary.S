@@ -41,13 +41,7 @@
     .globl sim_eenter
     .type sim_eenter, @function
 sim_eenter:
-    mov $1, %al
-    xchg %al, TCS_BUSY(%rdi)            /* one thread per TCS, as on SGX */
-    test %al, %al
-    jz 1f
-    mov $ECALL_ERR_BUSY, %rax
-    ret
-1:  push %rbp
+    push %rbp
     push %rbx
     push %r12
     push %r13
@@ -71,7 +65,6 @@ sim_eenter:
 sim_eexit_point:
     mov %gs:TCS_HOST_FSBASE, %rcx
     wrfsbase %rcx
-    movb $0, %gs:TCS_BUSY               /* off the LibOS stack now: the TCS may be reused */
     pop %r15
     pop %r14
     pop %r13
@@ -90,6 +83,12 @@ sim_aex_handler:
     jz .Lnot_guest
     cmpb $1, TCS_IN_GUEST(%rax)
     jne .Lnot_guest
+    /* in_guest is set just before the LibOS's last instructions on its way back to the
+     * guest: only a rip inside the user range is guest code. */
+    mov GREG(REG_RIP)(%rdx), %rcx
+    sub host_user_base(%rip), %rcx
+    cmp host_user_size(%rip), %rcx
+    jae .Lnot_guest
     mov %edi, %r8d                      /* signal number */
     mov %rsi, %r9                       /* siginfo */
     mov %rdx, %r10                      /* ucontext */

@@ -13,6 +13,7 @@
 #include "occlum/ocall.h"
 #include "occlum/ocall_sched.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON           1
+#endif
+#ifndef PR_SYS_DISPATCH_OFF
+#define PR_SYS_DISPATCH_OFF 0
 #endif
 #define SA_RESTORER_FLAG 0x04000000
 
@@ -93,6 +97,14 @@ int enclave_thread_attach(struct enclave *e, uint64_t slot)
         return -1;
 
     struct tcs *tcs = (struct tcs *)enclave_tcs_addr(&e->info, slot);
+    /* One host thread per TCS, from attach to detach: its selector byte is registered with
+     * Syscall User Dispatch for this thread only. */
+    uint8_t expected = 0;
+    if (!__atomic_compare_exchange_n(&tcs->busy, &expected, 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        fprintf(stderr, "occlum: error: thread slot %llu is in use\n", (unsigned long long)slot);
+        return -1;
+    }
     stack_t ss = {.ss_size = ALTSTACK_SIZE};
     ss.ss_sp = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                     -1, 0);
@@ -123,10 +135,13 @@ int enclave_thread_attach(struct enclave *e, uint64_t slot)
 
 void enclave_thread_detach(struct enclave *e, uint64_t slot)
 {
-    (void)e, (void)slot;
+    struct tcs *tcs = (struct tcs *)enclave_tcs_addr(&e->info, slot);
+    /* Off first: the slot's next host thread will register the same selector byte. */
+    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
     stack_t ss = {.ss_flags = SS_DISABLE}, old;
     if (sigaltstack(&ss, &old) == 0 && old.ss_sp)
         munmap(old.ss_sp, ALTSTACK_SIZE);
+    __atomic_store_n(&tcs->busy, 0, __ATOMIC_RELEASE);
 }
 
 long enclave_ecall(struct enclave *e, uint64_t slot, long id, void *arg)

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct timespec;
+
 struct fdtable;
 struct fs_context;
 
@@ -15,5 +17,13 @@ struct fdtable *current_fdtable(void);
 struct fs_context *current_fs_context(void);
 /* RLIMIT_NOFILE's soft limit of the current process, or 1024 if there is no process. */
 uint64_t current_nofile_limit(void);
+/* The current process's pid (for F_GETLK's l_pid). */
+int current_pid(void);
+/* The current process's file-system uid and gid (its effective ids). */
+void current_fs_creds(uint32_t *uid, uint32_t *gid);
+/* The wall-clock time for file timestamps (CLOCK_REALTIME). */
+void current_time(struct timespec *ts);
+/* Gives the CPU away for a moment (the lock waiting loop). */
+void current_yield(void);
 
 #endif

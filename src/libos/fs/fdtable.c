@@ -7,8 +7,12 @@
  * Locking: fdtable.lock guards size and slots. It is never held across an allocation or a
  * file_put (which may run a file's release op): the table is grown by allocating outside the
  * lock and retrying, and replaced or closed files are put after unlocking.
+ *
+ * Classic (POSIX) record locks belong to the process, i.e. to its fd table: closing any fd
+ * of a file drops the table's locks on that file (fs/lock.c), as on Linux.
  */
 #include "fs/fdtable.h"
+#include "fs/lock.h"
 #include "fs/current.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
@@ -83,6 +87,15 @@ static int fdtable_grow(struct fdtable *t, int want)
     return 0;
 }
 
+/* Drops a file just removed from the table t (no lock held). */
+static void put_closed(struct fdtable *t, struct file *f)
+{
+    if (!f)
+        return;
+    locks_release_owner(f->inode, t);
+    file_put(f);
+}
+
 struct fdtable *fdtable_create_stdio(void)
 {
     struct fdtable *t = fdtable_alloc(FDTABLE_INITIAL);
@@ -136,7 +149,7 @@ void fdtable_destroy(struct fdtable *t)
     if (!t)
         return;
     for (fd = 0; fd < t->size; fd++)
-        file_put(t->slots[fd].file);
+        put_closed(t, t->slots[fd].file);
     kfree(t->slots);
     kfree(t);
 }
@@ -199,7 +212,36 @@ int fdtable_close(struct fdtable *t, int fd)
     spin_unlock(&t->lock);
     if (!f)
         return -EBADF;
-    file_put(f);
+    put_closed(t, f);
+    return 0;
+}
+
+int fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last,
+                        bool cloexec_only)
+{
+    unsigned int fd;
+
+    for (fd = first; fd <= last; fd++) {
+        struct file *f = NULL;
+
+        spin_lock(&t->lock);
+        if (fd >= (unsigned int)t->size) {
+            spin_unlock(&t->lock);
+            break;
+        }
+        if (cloexec_only) {
+            if (t->slots[fd].file)
+                t->slots[fd].cloexec = true;
+        } else {
+            f = t->slots[fd].file;
+            t->slots[fd].file = NULL;
+            t->slots[fd].cloexec = false;
+        }
+        spin_unlock(&t->lock);
+        put_closed(t, f);
+        if (fd == UINT32_MAX)
+            break;
+    }
     return 0;
 }
 
@@ -219,7 +261,7 @@ int fdtable_replace(struct fdtable *t, int newfd, struct file *f, bool cloexec)
     t->slots[newfd].file = f;
     t->slots[newfd].cloexec = cloexec;
     spin_unlock(&t->lock);
-    file_put(old);
+    put_closed(t, old);
     return 0;
 }
 

@@ -11,8 +11,12 @@
 /* The file at fd (referenced) and, if cloexec is not NULL, its FD_CLOEXEC bit; NULL if fd is
  * not open. */
 struct file *fdtable_get(struct fdtable *t, int fd, bool *cloexec);
-/* Closes fd: 0 or -EBADF. */
+/* Closes fd: 0 or -EBADF. Drops the table's record locks on the file. */
 int fdtable_close(struct fdtable *t, int fd);
+/* close_range(2): closes (or with cloexec_only marks FD_CLOEXEC) every open fd in
+ * [first, last]. Always 0. */
+int fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last,
+                        bool cloexec_only);
 /* Makes newfd refer to f (closing what was there). 0, -EBADF (newfd outside 0..limit-1),
  * -ENOMEM. */
 int fdtable_replace(struct fdtable *t, int newfd, struct file *f, bool cloexec);

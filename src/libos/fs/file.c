@@ -9,6 +9,7 @@
  * threads work.
  */
 #include "fs/vfs.h"
+#include "fs/lock.h"
 #include "mm/mm.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -100,9 +101,12 @@ void file_put(struct file *f)
     BUG_ON(old <= 0);
     if (old != 1)
         return;
+    if (f->inode->locks)
+        locks_release_file(f);
     if (f->ops && f->ops->release)
         f->ops->release(f);
     inode_put(f->inode);
+    kfree(f->path);
     kfree(f);
 }
 
@@ -160,7 +164,7 @@ static int64_t seek_to(struct file *f, int64_t base, int64_t off)
 
 static int64_t ro_lseek(struct file *f, int64_t off, int whence)
 {
-    int64_t size = (int64_t)f->inode->size;
+    int64_t size = (int64_t)__atomic_load_n(&f->inode->size, __ATOMIC_RELAXED);
     int64_t cur;
 
     switch (whence) {
@@ -240,4 +244,37 @@ const struct file_ops generic_dir_file_ops = {
     .pread = dir_pread,
     .lseek = dir_lseek,
     .ioctl = notty_ioctl,
+};
+
+/* ---- generic ops for writable regular files ---- */
+
+static ssize_t rw_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+    if (!f->inode->iops->write)
+        return -EBADF;
+    return f->inode->iops->write(f->inode, buf, len, off);
+}
+
+static ssize_t rw_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+    /* O_APPEND: every write goes to the end as it is now (the inode's size). */
+    uint64_t off = (f->flags & O_APPEND) ? __atomic_load_n(&f->inode->size, __ATOMIC_RELAXED)
+                                         : *pos;
+    ssize_t n;
+
+    if ((int64_t)off < 0 || off + len < off)
+        return -EFBIG;
+    n = rw_pwrite(f, buf, len, off);
+    if (n > 0)
+        *pos = off + (uint64_t)n;
+    return n;
+}
+
+const struct file_ops generic_rw_file_ops = {
+    .read = ro_read,
+    .write = rw_write,
+    .pread = ro_pread,
+    .lseek = ro_lseek,
+    .ioctl = notty_ioctl,
+    .pwrite = rw_pwrite,
 };

@@ -87,3 +87,25 @@ struct inode *fs_context_cwd(struct fs_context *fs)
     spin_unlock(&fs->lock);
     return cwd;
 }
+
+int fs_context_set_cwd(struct fs_context *fs, struct inode *dir, const char *path)
+{
+    size_t len = strlen(path);
+    char *copy = kmalloc(len + 1);
+    struct inode *old;
+    char *old_path;
+
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, path, len + 1);
+    inode_get(dir);
+    spin_lock(&fs->lock);
+    old = fs->cwd;
+    old_path = fs->cwd_path;
+    fs->cwd = dir;
+    fs->cwd_path = copy;
+    spin_unlock(&fs->lock);
+    inode_put(old);
+    kfree(old_path);
+    return 0;
+}

@@ -12,9 +12,21 @@
  *
  * Each symlink recurses once, so the recursion depth is bounded by MAXSYMLINKS; targets
  * live in the heap, not on the LibOS stack.
+ *
+ * Mounts: after each lookup the walk enters a mount mounted on the result
+ * (vfs_cross_mount); '..' on a mount's root first steps out to its mount point
+ * (vfs_leave_mount), so '..' works across mounts both ways.
+ *
+ * Canonical paths: when asked (chdir, open for fchdir), the walk keeps the absolute path of
+ * where it stands, lexically: a component appends, '..' removes the last one, an absolute
+ * symlink target restarts at "/". This is exact because the walk follows the tree it
+ * names; it does not see renames made afterwards.
+ *
+ * Permissions: searching a directory needs X_OK for the current fs uid (vfs_permission).
  */
 #include "fs/vfs.h"
 #include "fs/current.h"
+#include "fs/fs_uapi.h"
 #include "mm/mm.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -23,7 +35,9 @@
 #define MAXSYMLINKS 40
 
 struct walk_state {
-    int links; /* symlinks followed so far */
+    int links;  /* symlinks followed so far */
+    char *path; /* canonical path of where the walk stands (PATH_MAX buffer), or NULL */
+    size_t len;
 };
 
 static bool is_dot(const char *name, size_t len)
@@ -34,6 +48,114 @@ static bool is_dot(const char *name, size_t len)
 static bool is_dotdot(const char *name, size_t len)
 {
     return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+static void path_reset(struct walk_state *w)
+{
+    if (w->path) {
+        w->path[0] = '/';
+        w->path[1] = '\0';
+        w->len = 1;
+    }
+}
+
+static int path_push(struct walk_state *w, const char *name, size_t len)
+{
+    size_t need;
+
+    if (!w->path)
+        return 0;
+    need = w->len + (w->len > 1) + len;
+    if (need >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (w->len > 1)
+        w->path[w->len++] = '/';
+    memcpy(w->path + w->len, name, len);
+    w->len += len;
+    w->path[w->len] = '\0';
+    return 0;
+}
+
+static void path_pop(struct walk_state *w)
+{
+    if (!w->path || w->len <= 1)
+        return;
+    while (w->len > 1 && w->path[w->len - 1] != '/')
+        w->len--;
+    if (w->len > 1)
+        w->len--; /* the slash before the component */
+    w->path[w->len] = '\0';
+}
+
+int vfs_permission(struct inode *inode, int mask)
+{
+    uint32_t uid, gid, mode = __atomic_load_n(&inode->mode, __ATOMIC_RELAXED), bits;
+    struct stat st;
+    int ret;
+
+    current_fs_creds(&uid, &gid);
+    if (uid == 0) {
+        /* Root may do anything but execute a file nobody may execute. */
+        if ((mask & X_OK) && !S_ISDIR(mode) && !(mode & 0111))
+            return -EACCES;
+        return 0;
+    }
+    ret = vfs_getattr(inode, &st);
+    if (ret < 0)
+        return ret;
+    if (st.st_uid == uid)
+        bits = st.st_mode >> 6;
+    else if (st.st_gid == gid)
+        bits = st.st_mode >> 3;
+    else
+        bits = st.st_mode;
+    return ((int)bits & mask & 7) == (mask & 7) ? 0 : -EACCES;
+}
+
+void vfs_new_attr(struct iattr *attr)
+{
+    memset(attr, 0, sizeof(*attr));
+    current_fs_creds(&attr->uid, &attr->gid);
+    current_time(&attr->mtime);
+    attr->atime = attr->mtime;
+    attr->ctime = attr->mtime;
+    attr->valid = ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME | ATTR_CTIME;
+}
+
+int vfs_lookup_one(struct inode *dir, const char *name, size_t name_len, struct inode **out)
+{
+    int ret;
+
+    if (!S_ISDIR(dir->mode))
+        return -ENOTDIR;
+    if (!dir->iops->lookup)
+        return -ENOENT;
+    ret = dir->iops->lookup(dir, name, name_len, out);
+    if (ret == 0)
+        vfs_cross_mount(out);
+    return ret;
+}
+
+/* One '..' step from cur (referenced), crossing out of mounts. */
+static int step_up(struct inode *cur, struct inode **next)
+{
+    struct inode *at = cur;
+    int ret;
+
+    inode_get(at);
+    while (!inode_same(at, vfs_root) && vfs_leave_mount(&at))
+        ;
+    if (inode_same(at, vfs_root)) {
+        *next = at;
+        return 0;
+    }
+    if (!at->iops->parent) {
+        inode_put(at);
+        return -ENOENT;
+    }
+    ret = at->iops->parent(at, next);
+    inode_put(at);
+    return ret;
 }
 
 static int walk(struct walk_state *w, struct inode *start, const char *path, int flags,
@@ -83,7 +205,12 @@ static int walk(struct walk_state *w, struct inode *start, const char *path, int
 
     if (*p == '\0')
         return -ENOENT;
-    cur = *p == '/' ? vfs_root : start;
+    if (*p == '/') {
+        cur = vfs_root;
+        path_reset(w);
+    } else {
+        cur = start;
+    }
     inode_get(cur);
 
     for (;;) {
@@ -111,19 +238,28 @@ static int walk(struct walk_state *w, struct inode *start, const char *path, int
         ret = -ENOTDIR;
         if (!S_ISDIR(cur->mode))
             goto fail;
+        ret = vfs_permission(cur, X_OK);
+        if (ret < 0)
+            goto fail;
         if (is_dot(name, len))
             continue;
         if (is_dotdot(name, len)) {
-            if (inode_same(cur, vfs_root))
-                continue;
-            ret = cur->iops->parent(cur, &next);
+            ret = step_up(cur, &next);
+            if (ret == 0)
+                path_pop(w);
         } else {
-            ret = cur->iops->lookup(cur, name, len, &next);
+            ret = vfs_lookup_one(cur, name, len, &next);
         }
         if (ret < 0)
             goto fail;
         if (S_ISLNK(next->mode) && (!last || slash || (flags & WALK_FOLLOW))) {
             ret = follow_link(w, cur, &next);
+            if (ret < 0) {
+                inode_put(next);
+                goto fail;
+            }
+        } else if (!is_dotdot(name, len)) {
+            ret = path_push(w, name, len);
             if (ret < 0) {
                 inode_put(next);
                 goto fail;
@@ -157,39 +293,149 @@ int vfs_walk(struct inode *start, const char *path, int walk_flags, struct inode
     return walk(&w, start ? start : vfs_root, path, walk_flags, out);
 }
 
-int vfs_walk_at(int dirfd, const char *path, int walk_flags, bool empty_ok, struct inode **out)
+/* The start directory of a *at call (referenced) and, if want_path, its path (copied into
+ * path_out, a PATH_MAX buffer; "" when unknown). */
+static int start_of(int dirfd, struct inode **start, char *path_out)
 {
-    struct file *f = NULL;
+    struct fs_context *fs;
+    struct file *f;
+
+    if (path_out)
+        path_out[0] = '\0';
+    if (dirfd == AT_FDCWD) {
+        fs = current_fs_context();
+        *start = fs_context_cwd(fs);
+        if (path_out) {
+            spin_lock(&fs->lock);
+            strlcpy(path_out, fs->cwd_path ? fs->cwd_path : "/", PATH_MAX);
+            spin_unlock(&fs->lock);
+        }
+        return 0;
+    }
+    f = fd_lookup_file(dirfd);
+    if (!f)
+        return -EBADF;
+    *start = f->inode;
+    inode_get(*start);
+    if (path_out && f->path)
+        strlcpy(path_out, f->path, PATH_MAX);
+    file_put(f);
+    return 0;
+}
+
+int vfs_walk_at_path(int dirfd, const char *path, int walk_flags, bool empty_ok,
+                     struct inode **out, char **canon)
+{
+    struct walk_state w = {0};
     struct inode *start;
     int ret;
 
+    if (canon)
+        *canon = NULL;
     if (!vfs_root)
         return -ENOENT; /* nothing is mounted yet */
-    if (path[0] == '/')
-        return vfs_walk(NULL, path, walk_flags, out);
-    if (dirfd == AT_FDCWD) {
-        start = fs_context_cwd(current_fs_context());
-    } else {
-        f = fd_lookup_file(dirfd);
-        if (!f)
-            return -EBADF;
-        start = f->inode;
+    if (strnlen(path, PATH_MAX) >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (canon) {
+        w.path = kmalloc(PATH_MAX);
+        if (!w.path)
+            return -ENOMEM;
+    }
+    if (path[0] == '/') {
+        start = vfs_root;
         inode_get(start);
-        file_put(f);
+        path_reset(&w);
+    } else {
+        ret = start_of(dirfd, &start, w.path);
+        if (ret < 0)
+            goto out_free;
+        if (w.path) {
+            w.len = strlen(w.path);
+            if (w.len == 0) { /* a start of unknown path: no canonical result */
+                kfree(w.path);
+                w.path = NULL;
+            }
+        }
     }
     if (path[0] == '\0' && empty_ok) {
         /* AT_EMPTY_PATH: the call operates on dirfd itself, whatever it is. */
-        if ((walk_flags & WALK_DIRECTORY) && !S_ISDIR(start->mode)) {
-            inode_put(start);
-            return -ENOTDIR;
-        }
+        ret = -ENOTDIR;
+        if ((walk_flags & WALK_DIRECTORY) && !S_ISDIR(start->mode))
+            goto out_put;
         *out = start;
+        start = NULL;
+        ret = 0;
+    } else if (path[0] != '\0' && !S_ISDIR(start->mode)) {
+        ret = -ENOTDIR;
+    } else {
+        ret = walk(&w, start, path, walk_flags, out);
+    }
+out_put:
+    inode_put(start);
+out_free:
+    if (ret == 0 && canon && w.path) {
+        *canon = w.path;
+        w.path = NULL;
+    }
+    kfree(w.path);
+    return ret;
+}
+
+int vfs_walk_at(int dirfd, const char *path, int walk_flags, bool empty_ok, struct inode **out)
+{
+    return vfs_walk_at_path(dirfd, path, walk_flags, empty_ok, out, NULL);
+}
+
+int vfs_walk_parent_at(int dirfd, const char *path, struct walk_parent *out)
+{
+    size_t len = strnlen(path, PATH_MAX), end, begin;
+    char *dir;
+    int ret;
+
+    if (len >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (len == 0)
+        return -ENOENT;
+    memset(out, 0, sizeof(*out));
+    end = len;
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    if (end < len)
+        out->flags |= PARENT_SLASH;
+    if (end == 0) { /* only slashes: "/" itself */
+        out->name = ".";
+        out->name_len = 1;
+        out->flags |= PARENT_DOT;
+        if (!vfs_root)
+            return -ENOENT;
+        inode_get(vfs_root);
+        out->dir = vfs_root;
         return 0;
     }
-    if (path[0] != '\0' && !S_ISDIR(start->mode))
-        ret = -ENOTDIR;
-    else
-        ret = vfs_walk(start, path, walk_flags, out);
-    inode_put(start);
+    begin = end;
+    while (begin > 0 && path[begin - 1] != '/')
+        begin--;
+    out->name = path + begin;
+    out->name_len = end - begin;
+    if (out->name_len > NAME_MAX)
+        return -ENAMETOOLONG;
+    if (is_dot(out->name, out->name_len) || is_dotdot(out->name, out->name_len))
+        out->flags |= PARENT_DOT;
+    dir = kmalloc(begin + 2);
+    if (!dir)
+        return -ENOMEM;
+    memcpy(dir, path, begin);
+    dir[begin] = '\0';
+    if (begin == 0)
+        memcpy(dir, ".", 2);
+    ret = vfs_walk_at(dirfd, dir, WALK_FOLLOW | WALK_DIRECTORY, false, &out->dir);
+    kfree(dir);
+    if (ret == 0) {
+        ret = vfs_permission(out->dir, X_OK);
+        if (ret < 0) {
+            inode_put(out->dir);
+            out->dir = NULL;
+        }
+    }
     return ret;
 }

@@ -1,9 +1,12 @@
 /*
- * Opening files and mounting the tree: vfs_init, vfs_openat (fs/vfs.h), vfs_open_kernel.
- * For now the tree is the image alone, mounted at /; the mount table comes with the full VFS.
+ * Opening files: vfs_openat, vfs_openat_mode (fs/vfs.h), vfs_open_kernel (fs/fs.h), with
+ * O_CREAT/O_EXCL (the existence check and the creation are one file-system op, which
+ * answers -EEXIST to the loser of a race), O_TRUNC, O_TMPFILE and O_PATH, and the
+ * permission checks of open(2). (The mount table and vfs_init are in fs/mount.c.)
  */
 #include "fs/vfs.h"
-#include "fs/imagefs/imagefs.h"
+#include "fs/current.h"
+#include "fs/fs_uapi.h"
 #include "mm/mm.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -11,20 +14,7 @@
 #include "util/uaccess.h"
 
 /* Flags kept in the open file (F_GETFL); the others act at open time only. */
-#define OPEN_TIME_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
-
-int vfs_init(int image_host_fd)
-{
-    struct super_block *sb;
-    int ret;
-
-    ret = imagefs_mount(image_host_fd, &sb);
-    if (ret < 0)
-        return ret;
-    inode_get(sb->root);
-    vfs_root = sb->root;
-    return 0;
-}
+#define OPEN_TIME_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC | (O_TMPFILE & ~O_DIRECTORY))
 
 int vfs_copy_path(const char *upath, char **out)
 {
@@ -42,71 +32,155 @@ int vfs_copy_path(const char *upath, char **out)
     return 0;
 }
 
-/* For O_CREAT of a missing file: the error Linux gives, which depends on the parent. */
-static int create_error(int dirfd, const char *path)
+/* A copy of a canonical path of exactly its length (the walk's buffer is PATH_MAX). */
+static char *shrink_path(char *canon)
 {
-    size_t len = strlen(path);
-    struct inode *parent;
-    char *dir;
+    size_t len;
+    char *p;
+
+    if (!canon)
+        return NULL;
+    len = strlen(canon);
+    p = kmalloc(len + 1);
+    if (p)
+        memcpy(p, canon, len + 1);
+    kfree(canon);
+    return p;
+}
+
+static int refuse_write(struct inode *dir)
+{
+    return dir->sb && dir->sb->readonly ? -EROFS : -EPERM;
+}
+
+/* O_TMPFILE: an unnamed regular file in the directory `path`. */
+static int open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode,
+                        struct inode **out)
+{
+    struct inode *dir;
+    struct iattr attr;
     int ret;
 
-    if (path[0] == '\0')
-        return -ENOENT;
-    while (len > 0 && path[len - 1] != '/')
-        len--;
-    /* The directory part ("." for a bare name), which must exist. */
-    dir = kmalloc(len + 2);
-    if (!dir)
-        return -ENOMEM;
-    memcpy(dir, path, len);
-    dir[len] = '\0';
-    if (len == 0)
-        memcpy(dir, ".", 2);
-    ret = vfs_walk_at(dirfd, dir, WALK_FOLLOW | WALK_DIRECTORY, false, &parent);
-    kfree(dir);
+    if ((flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL;
+    ret = vfs_walk_at(dirfd, path, WALK_FOLLOW | WALK_DIRECTORY, false, &dir);
     if (ret < 0)
         return ret;
-    ret = parent->sb && parent->sb->readonly ? -EROFS : -ENOSYS;
-    if (ret == -ENOSYS)
-        log_warn("creating files is not served yet");
-    inode_put(parent);
+    ret = vfs_permission(dir, W_OK | X_OK);
+    if (ret == 0 && dir->sb->readonly)
+        ret = -EROFS;
+    if (ret == 0 && !dir->iops->tmpfile) {
+        log_info("O_TMPFILE: not supported by this file system");
+        ret = -EOPNOTSUPP;
+    }
+    if (ret == 0) {
+        vfs_new_attr(&attr);
+        ret = dir->iops->tmpfile(dir, mode, &attr, out);
+    }
+    inode_put(dir);
     return ret;
 }
 
-int vfs_openat(int dirfd, const char *path, int flags, struct file **out)
+/* O_CREAT: finds or creates the last component. *created tells which. */
+static int open_create(int dirfd, const char *path, int flags, uint32_t mode,
+                       struct inode **out, bool *created)
+{
+    struct walk_parent wp;
+    struct inode *inode;
+    struct iattr attr;
+    int ret, tries;
+
+    *created = false;
+    ret = vfs_walk_parent_at(dirfd, path, &wp);
+    if (ret < 0)
+        return ret;
+    if (wp.flags & (PARENT_DOT | PARENT_SLASH)) {
+        ret = -EISDIR;
+        goto out;
+    }
+    for (tries = 0; tries < 2; tries++) {
+        ret = vfs_lookup_one(wp.dir, wp.name, wp.name_len, &inode);
+        if (ret == 0) {
+            if (flags & O_EXCL) {
+                inode_put(inode);
+                ret = -EEXIST;
+            } else if (S_ISLNK(inode->mode)) {
+                /* An existing symlink: open what it names, as without O_CREAT. */
+                inode_put(inode);
+                ret = vfs_walk_at(dirfd, path, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, false,
+                                  &inode);
+                if (ret == 0)
+                    *out = inode;
+            } else {
+                *out = inode;
+            }
+            goto out;
+        }
+        if (ret != -ENOENT)
+            goto out;
+        ret = vfs_permission(wp.dir, W_OK | X_OK);
+        if (ret < 0)
+            goto out;
+        if (wp.dir->sb->readonly || !wp.dir->iops->create) {
+            ret = refuse_write(wp.dir);
+            goto out;
+        }
+        vfs_new_attr(&attr);
+        ret = wp.dir->iops->create(wp.dir, wp.name, wp.name_len, S_IFREG | (mode & 07777), 0,
+                                   &attr, out);
+        if (ret != -EEXIST) {
+            *created = ret == 0;
+            goto out;
+        }
+        /* Created by someone else meanwhile: O_EXCL fails, otherwise open theirs. */
+    }
+out:
+    inode_put(wp.dir);
+    return ret;
+}
+
+int vfs_openat_mode(int dirfd, const char *path, int flags, uint32_t mode, struct file **out)
 {
     int acc = flags & O_ACCMODE, walk_flags = 0;
+    uint32_t umask = current_fs_context() ? current_fs_context()->umask : 022;
     struct inode *inode;
     struct file *f;
-    size_t len = strlen(path);
+    char *canon = NULL;
+    bool created = false;
     int ret;
 
     if (flags & O_PATH)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    if ((flags & (O_TMPFILE & ~O_DIRECTORY)) || acc == O_ACCMODE) {
-        if (flags & (O_TMPFILE & ~O_DIRECTORY))
-            log_warn("O_TMPFILE is not served yet");
-        return (flags & (O_TMPFILE & ~O_DIRECTORY)) ? -EOPNOTSUPP : -EINVAL;
+    if (acc == O_ACCMODE && !(flags & O_PATH))
+        return -EINVAL;
+    mode &= ~umask & 07777;
+    if ((flags & O_TMPFILE) == O_TMPFILE) {
+        ret = open_tmpfile(dirfd, path, flags, mode, &inode);
+        if (ret < 0)
+            return ret;
+        created = true;
+        flags &= ~O_DIRECTORY;
+    } else if (flags & O_CREAT) {
+        ret = open_create(dirfd, path, flags, mode, &inode, &created);
+        if (ret < 0)
+            return ret;
+    } else {
+        if (!(flags & O_NOFOLLOW))
+            walk_flags |= WALK_FOLLOW;
+        if (flags & O_DIRECTORY)
+            walk_flags |= WALK_DIRECTORY;
+        ret = vfs_walk_at_path(dirfd, path, walk_flags, false, &inode, &canon);
+        if (ret < 0)
+            return ret;
+        canon = shrink_path(canon);
     }
-    if (!(flags & O_NOFOLLOW))
-        walk_flags |= WALK_FOLLOW;
-    if (flags & O_DIRECTORY)
-        walk_flags |= WALK_DIRECTORY;
-    if ((flags & O_CREAT) && len > 0 && path[len - 1] == '/')
-        return -EISDIR;
 
-    ret = vfs_walk_at(dirfd, path, walk_flags, false, &inode);
-    if (ret == -ENOENT && (flags & O_CREAT))
-        return create_error(dirfd, path);
-    if (ret < 0)
-        return ret;
-
-    ret = -EEXIST;
-    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-        goto out_put;
     if (!(flags & O_PATH)) {
         ret = -ELOOP;
         if (S_ISLNK(inode->mode))
+            goto out_put;
+        ret = -ENOTDIR;
+        if ((flags & O_DIRECTORY) && !S_ISDIR(inode->mode))
             goto out_put;
         ret = -EISDIR;
         if (S_ISDIR(inode->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
@@ -115,16 +189,47 @@ int vfs_openat(int dirfd, const char *path, int flags, struct file **out)
         if (inode->sb && inode->sb->readonly &&
             (acc != O_RDONLY || ((flags & O_TRUNC) && S_ISREG(inode->mode))))
             goto out_put;
+        if (!created) {
+            int mask = (acc != O_WRONLY ? R_OK : 0) | (acc != O_RDONLY ? W_OK : 0) |
+                       ((flags & O_TRUNC) ? W_OK : 0);
+
+            ret = vfs_permission(inode, mask);
+            if (ret < 0)
+                goto out_put;
+        }
+        ret = -ENXIO;
+        if (!inode->fops) {
+            /* FIFOs (issue 4), sockets and device nodes outside devfs. */
+            log_info("open of a special file (mode %#o) is not served", inode->mode);
+            goto out_put;
+        }
+        if ((flags & O_TRUNC) && S_ISREG(inode->mode) && !created &&
+            __atomic_load_n(&inode->size, __ATOMIC_RELAXED) != 0) {
+            struct iattr a = {.valid = ATTR_SIZE | ATTR_MTIME, .size = 0};
+
+            current_time(&a.mtime);
+            ret = inode->iops->setattr ? inode->iops->setattr(inode, &a) : -EROFS;
+            if (ret < 0)
+                goto out_put;
+        }
     }
     ret = -ENOMEM;
     f = file_alloc(inode, (unsigned int)((flags & ~OPEN_TIME_FLAGS) | O_LARGEFILE));
     if (!f)
         goto out_put;
+    f->path = canon;
+    canon = NULL;
     *out = f;
     ret = 0;
 out_put:
+    kfree(canon);
     inode_put(inode);
     return ret;
+}
+
+int vfs_openat(int dirfd, const char *path, int flags, struct file **out)
+{
+    return vfs_openat_mode(dirfd, path, flags, 0666, out);
 }
 
 int vfs_open_kernel(const char *path, int flags, struct file **out)

@@ -1,17 +1,18 @@
 /*
- * Path and metadata system calls: open, openat, close, stat, lstat, fstat, newfstatat,
- * readlink, readlinkat, access, faccessat, getcwd, umask, getdents64.
+ * Path and metadata system calls: open, openat, creat, close, stat, lstat, fstat,
+ * newfstatat, readlink, readlinkat, access, faccessat, faccessat2, getcwd, umask,
+ * getdents64. (Name changes: fs/sys_namei.c; attributes: fs/sys_attr.c.)
  *
  * Each handler copies its path in once (vfs_copy_path), checks its other arguments, then
  * calls into the VFS (fs/open.c, fs/namei.c). Output structures are zeroed before they are
  * filled, so no LibOS memory reaches the guest.
  *
- * Permissions: guest processes run as root for now (process/ gives every process uid 0), so
- * access() checks only what root is refused: writing to a read-only file system, and
- * executing a file with no x bit.
+ * Permissions: vfs_permission (fs/namei.c) with the process's effective ids; root is refused
+ * only execution of a file with no x bit, and writing to a read-only file system.
  */
 #include "fs/fdtable.h"
 #include "fs/current.h"
+#include "fs/fs_uapi.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
 #include "syscall/syscall.h"
@@ -20,9 +21,6 @@
 #include "util/string.h"
 #include "util/uaccess.h"
 
-#define R_OK 4
-#define W_OK 2
-#define X_OK 1
 
 DEFINE_SYSCALL4(openat, int, dirfd, const char *, upath, int, flags, mode_t, mode)
 {
@@ -33,7 +31,7 @@ DEFINE_SYSCALL4(openat, int, dirfd, const char *, upath, int, flags, mode_t, mod
     ret = vfs_copy_path(upath, &path);
     if (ret < 0)
         return ret;
-    ret = vfs_openat(dirfd, path, flags, &f);
+    ret = vfs_openat_mode(dirfd, path, flags, mode, &f);
     kfree(path);
     if (ret < 0)
         return ret;
@@ -45,6 +43,11 @@ DEFINE_SYSCALL4(openat, int, dirfd, const char *, upath, int, flags, mode_t, mod
 DEFINE_SYSCALL3(open, const char *, upath, int, flags, mode_t, mode)
 {
     return sys_openat(AT_FDCWD, (long)upath, flags, mode, 0, 0);
+}
+
+DEFINE_SYSCALL2(creat, const char *, upath, mode_t, mode)
+{
+    return sys_openat(AT_FDCWD, (long)upath, O_CREAT | O_WRONLY | O_TRUNC, mode, 0, 0);
 }
 
 DEFINE_SYSCALL1(close, int, fd)
@@ -152,7 +155,7 @@ DEFINE_SYSCALL3(readlink, const char *, upath, char *, ubuf, int, bufsiz)
     return sys_readlinkat(AT_FDCWD, (long)upath, (long)ubuf, bufsiz, 0, 0);
 }
 
-DEFINE_SYSCALL3(faccessat, int, dirfd, const char *, upath, int, amode)
+static long do_faccessat(int dirfd, const char *upath, int amode, int flags)
 {
     struct inode *inode;
     char *path;
@@ -160,20 +163,33 @@ DEFINE_SYSCALL3(faccessat, int, dirfd, const char *, upath, int, amode)
 
     if (amode & ~(R_OK | W_OK | X_OK))
         return -EINVAL;
+    if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
     ret = vfs_copy_path(upath, &path);
     if (ret < 0)
         return ret;
-    ret = vfs_walk_at(dirfd, path, WALK_FOLLOW, false, &inode);
+    ret = vfs_walk_at(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW,
+                      (flags & AT_EMPTY_PATH) != 0, &inode);
     kfree(path);
     if (ret < 0)
         return ret;
-    if ((amode & W_OK) && inode->sb && inode->sb->readonly &&
+    /* The real and effective ids are the same in the LibOS: AT_EACCESS changes nothing. */
+    ret = vfs_permission(inode, amode);
+    if (ret == 0 && (amode & W_OK) && inode->sb && inode->sb->readonly &&
         (S_ISREG(inode->mode) || S_ISDIR(inode->mode) || S_ISLNK(inode->mode)))
         ret = -EROFS;
-    else if ((amode & X_OK) && !S_ISDIR(inode->mode) && !(inode->mode & 0111))
-        ret = -EACCES;
     inode_put(inode);
     return ret;
+}
+
+DEFINE_SYSCALL3(faccessat, int, dirfd, const char *, upath, int, amode)
+{
+    return do_faccessat(dirfd, upath, amode, 0);
+}
+
+DEFINE_SYSCALL4(faccessat2, int, dirfd, const char *, upath, int, amode, int, flags)
+{
+    return do_faccessat(dirfd, upath, amode, flags);
 }
 
 DEFINE_SYSCALL2(access, const char *, upath, int, amode)

@@ -10,9 +10,19 @@
  *     fs/stdio.c)
  *
  * Ownership: an inode is refcounted (inode_get/inode_put); whoever holds a pointer holds a
- * reference. A struct file holds one reference to its inode. Inodes are immutable after
- * creation except for `priv` data their file system fills under its own lock, so they need no
- * lock of their own. A struct file's position is guarded by file->pos_lock.
+ * reference. A struct file holds one reference to its inode. An inode's ino, sb and the type
+ * bits of its mode never change. A writable file system may change the permission bits of
+ * `mode` and `size` (atomic stores, under its own lock; readers load them without a lock and
+ * see an old or a new value), and `priv` is the file system's, under its own lock. `locks`
+ * belongs to fs/lock.c. A struct file's position is guarded by file->pos_lock.
+ *
+ * Mounts (fs/mount.c): a super block is mounted on a directory inode of another mount; the
+ * path walk enters a mount's root when it reaches its mount point and leaves it to the mount
+ * point's parent on '..'. File systems know nothing of mounts.
+ *
+ * Optional ops: a NULL write-side op means the operation is refused (-EROFS on a read-only
+ * super block, else -EPERM); the VFS checks the super block's `readonly` first, so read-only
+ * file systems need not define any.
  *
  * All buffers passed to these ops are enclave (kernel) memory; guest memory is the syscall
  * layer's business.
@@ -30,6 +40,9 @@
 struct inode;
 struct file;
 struct super_block;
+struct iattr;
+struct statfs;
+struct file_lock;
 
 /*
  * Called by inode_ops.iterate for each entry, in order. `pos` is the position just after
@@ -56,6 +69,62 @@ struct inode_ops {
     ssize_t (*read)(struct inode *inode, void *buf, size_t len, uint64_t off);
     /* Frees the file system's private data; called when the last reference goes. */
     void (*release)(struct inode *inode);
+
+    /* ---- writable file systems (all optional, see above) ---- */
+    /* Creates `name` in `dir` (absent: the VFS checked, but the op must answer -EEXIST if
+     * it appeared meanwhile) as a regular file, FIFO, socket or device node (mode holds the
+     * S_IF* type, `rdev` the device) or a directory (S_IFDIR). Owner and times come from
+     * `attr` (uid, gid, times all valid). 0 and a referenced inode in *out, -ENOSPC,
+     * -ENOMEM, -EEXIST. */
+    int (*create)(struct inode *dir, const char *name, size_t name_len, uint32_t mode,
+                  uint64_t rdev, const struct iattr *attr, struct inode **out);
+    /* Creates a symlink `name` -> target (target_len < PATH_MAX bytes, no NUL). */
+    int (*symlink)(struct inode *dir, const char *name, size_t name_len, const char *target,
+                   size_t target_len, const struct iattr *attr, struct inode **out);
+    /* A new name for the non-directory `inode` (same super block) in `dir`. -EEXIST,
+     * -EMLINK, -ENOSPC. */
+    int (*link)(struct inode *dir, const char *name, size_t name_len, struct inode *inode);
+    /* Removes the name of a non-directory (-EISDIR for a directory) / of an empty directory
+     * (-ENOTDIR for a non-directory, -ENOTEMPTY). -ENOENT if absent. */
+    int (*unlink)(struct inode *dir, const char *name, size_t name_len);
+    int (*rmdir)(struct inode *dir, const char *name, size_t name_len);
+    /* Moves old_dir/old_name to new_dir/new_name in one file system. flags: 0 (replace a
+     * compatible target: file over file, empty directory over directory, else -EISDIR /
+     * -ENOTDIR / -ENOTEMPTY), RENAME_NOREPLACE (-EEXIST) or RENAME_EXCHANGE (both must
+     * exist). The VFS has refused moving a directory into its own subtree (-EINVAL) and
+     * same-name renames. */
+    int (*rename)(struct inode *old_dir, const char *old_name, size_t old_len,
+                  struct inode *new_dir, const char *new_name, size_t new_len,
+                  unsigned int flags);
+    /* Changes the attributes attr->valid names (ATTR_*); ATTR_SIZE only on regular files
+     * (zero-filling on growth; -ENOSPC, -EFBIG). Updates ctime itself. */
+    int (*setattr)(struct inode *inode, const struct iattr *attr);
+    /* Writes file data at off, growing the file; returns bytes written (short or -ENOSPC when
+     * the file system is full). */
+    ssize_t (*write)(struct inode *inode, const void *buf, size_t len, uint64_t off);
+    /* An unnamed regular file on dir's file system (O_TMPFILE). */
+    int (*tmpfile)(struct inode *dir, uint32_t mode, const struct iattr *attr,
+                   struct inode **out);
+    /* Fills *st (zeroed by the caller) for the file system holding inode. */
+    int (*statfs)(struct inode *inode, struct statfs *st);
+};
+
+/* struct iattr.valid bits */
+#define ATTR_MODE  0x01
+#define ATTR_UID   0x02
+#define ATTR_GID   0x04
+#define ATTR_SIZE  0x08
+#define ATTR_ATIME 0x10
+#define ATTR_MTIME 0x20
+#define ATTR_CTIME 0x40
+
+/* Attributes to set (setattr) or to give a new inode (create, symlink, tmpfile). */
+struct iattr {
+    unsigned int valid;
+    uint32_t mode; /* permission bits only (07777) */
+    uint32_t uid, gid;
+    uint64_t size;
+    struct timespec atime, mtime, ctime;
 };
 
 struct file_ops {
@@ -71,6 +140,9 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned long request, unsigned long uarg);
     /* Called once, when the last reference to the file goes. */
     void (*release)(struct file *f);
+    /* Positional write (also what write(2) uses on seekable files, at the position or, for
+     * O_APPEND, at the end); NULL if not seekable or not writable. */
+    ssize_t (*pwrite)(struct file *f, const void *buf, size_t len, uint64_t off);
 };
 
 struct super_block {
@@ -78,6 +150,8 @@ struct super_block {
     bool readonly;      /* writes, O_TRUNC and creation are -EROFS */
     struct inode *root; /* a reference held for the mount's lifetime */
     void *priv;
+    const char *type;                      /* "ramfs", ... for /proc/mounts; may be NULL */
+    void (*kill)(struct super_block *sb);  /* unmount: frees everything; may be NULL */
 };
 
 struct inode {
@@ -89,6 +163,7 @@ struct inode {
     const struct inode_ops *iops;
     const struct file_ops *fops; /* ops of a file opened on this inode */
     void *priv;                  /* the file system's, guarded by its own lock */
+    struct file_lock *locks;     /* fs/lock.c's, guarded by its lock */
 };
 
 struct file {
@@ -99,6 +174,8 @@ struct file {
     spinlock_t pos_lock;
     uint64_t pos; /* guarded by pos_lock */
     void *priv;   /* the file system's (e.g. a host fd) */
+    char *path;   /* absolute path it was opened by (kmalloc'd, freed with the file), or NULL
+                   * for files not opened by path; not updated by later renames */
 };
 
 /* A process's cwd and umask (fs.h: fs_context_create). */
@@ -111,6 +188,9 @@ struct fs_context {
 
 /* The cwd inode, referenced. */
 struct inode *fs_context_cwd(struct fs_context *fs);
+/* Makes dir (a directory; the context takes its own reference) with canonical absolute path
+ * `path` the cwd. 0 or -ENOMEM. */
+int fs_context_set_cwd(struct fs_context *fs, struct inode *dir, const char *path);
 
 /* Allocates an inode with refcount 1 and the given fields; NULL on -ENOMEM. */
 struct inode *inode_alloc(struct super_block *sb, uint64_t ino, uint32_t mode, uint64_t size,
@@ -126,6 +206,9 @@ struct file *file_alloc(struct inode *inode, unsigned int flags);
 /* Generic ops for files whose inode has a `read` op (regular files of read-only file
  * systems): read, pread, lseek with SEEK_SET/CUR/END; write -EBADF. */
 extern const struct file_ops generic_ro_file_ops;
+/* Generic ops for regular files of writable file systems (inode ops read and write):
+ * read, write (O_APPEND at the end), pread, pwrite, lseek with SEEK_DATA/SEEK_HOLE. */
+extern const struct file_ops generic_rw_file_ops;
 /* Ops for directories: read -EISDIR, lseek to a directory position (SEEK_SET/CUR only). */
 extern const struct file_ops generic_dir_file_ops;
 
@@ -171,5 +254,80 @@ int vfs_openat(int dirfd, const char *path, int flags, struct file **out);
 /* Copies a guest path into a new kmalloc'd PATH_MAX buffer (*out; kfree it). Returns 0,
  * -EFAULT or -ENAMETOOLONG. */
 int vfs_copy_path(const char *upath, char **out);
+
+/* open(2)'s work with a creation mode (O_CREAT / O_TMPFILE; the umask is applied here). */
+int vfs_openat_mode(int dirfd, const char *path, int flags, uint32_t mode, struct file **out);
+
+/* ---- more of the path walk (fs/namei.c) ---- */
+
+/* Like vfs_walk_at; if canon is not NULL it receives the canonical absolute path of the
+ * result (kmalloc'd), when the start has a known path (AT_FDCWD, an absolute path, or a
+ * dirfd opened by path); else *canon is NULL. */
+int vfs_walk_at_path(int dirfd, const char *path, int walk_flags, bool empty_ok,
+                     struct inode **out, char **canon);
+
+/* The parent of a path's last component, for the calls that create or remove names.
+ * parent: the directory, referenced; name/name_len: the last component (inside path); flags
+ * PARENT_DOT (it is "." or ".."; the VFS's callers refuse those), PARENT_SLASH (a trailing
+ * slash followed it). "" is -ENOENT; a path of only slashes names "/" with name ".". */
+#define PARENT_DOT   0x1
+#define PARENT_SLASH 0x2
+struct walk_parent {
+    struct inode *dir;
+    const char *name;
+    size_t name_len;
+    int flags;
+};
+int vfs_walk_parent_at(int dirfd, const char *path, struct walk_parent *out);
+
+/* Looks up one name in a directory (no symlink following) and crosses into a mount mounted
+ * there. -ENOENT, -ENOTDIR. */
+int vfs_lookup_one(struct inode *dir, const char *name, size_t name_len, struct inode **out);
+
+/* Permission check for the current process's fs uid/gid: mask of R_OK/W_OK/X_OK. Root
+ * passes everything except X_OK on a non-directory without any x bit. 0 or -EACCES. */
+int vfs_permission(struct inode *inode, int mask);
+
+/* The current process's credentials and the time for new inodes (uid, gid, all times
+ * valid). */
+void vfs_new_attr(struct iattr *attr);
+
+/* ---- mounts (fs/mount.c) ---- */
+
+/* Registers a file system type by name, for mount lines of that type. 0, -EEXIST, -ENOMEM.
+ * `mount` gets the line's SOURCE and OPTIONS (NULL when absent) and returns a new super
+ * block with a referenced root. */
+int vfs_register_fs(const char *type,
+                    int (*mount)(const char *source, const char *options,
+                                 struct super_block **out));
+/* Mounts sb on the directory at absolute path `target` (resolved in the tree mounted so
+ * far; "/" makes it the root). The table takes the super block. 0, -ENOENT, -ENOTDIR,
+ * -EBUSY, -ENOMEM. */
+int vfs_mount_sb(struct super_block *sb, const char *target);
+/* Mounts a registered type at target (vfs_register_fs + vfs_mount_sb). -ENODEV for an
+ * unknown type. */
+int vfs_mount(const char *type, const char *target, const char *source, const char *options);
+/* Unmounts everything and forgets the registered types (unit tests, failed start-up). */
+void vfs_unmount_all(void);
+/* If `inode` is a mount point, replaces it (dropping the reference) by the mounted root
+ * (referenced); otherwise leaves it. */
+void vfs_cross_mount(struct inode **inode);
+/* If dir is the root of a mount other than the tree's root, replaces it by its mount point
+ * (referenced); returns true then. */
+bool vfs_leave_mount(struct inode **dir);
+/* True if inode is a mount point or the root of a mount (not removable or renamable). */
+bool vfs_is_mount_boundary(struct inode *inode);
+/* Walks the mount table: calls fn for each mount in order (target path, super block).
+ * For /proc/mounts. */
+void vfs_for_each_mount(void (*fn)(void *ctx, const char *target, struct super_block *sb),
+                        void *ctx);
+
+/* ---- the file systems this directory provides ---- */
+
+/* ramfs: options "size=BYTES" (0 or absent: no limit but the heap). */
+int ramfs_mount(const char *source, const char *options, struct super_block **out);
+/* unionfs over a read-only lower super block (taken over) with a ramfs upper layer created
+ * from `options` ("upper=ramfs[,size=BYTES]"). */
+int unionfs_mount(struct super_block *lower, const char *options, struct super_block **out);
 
 #endif

@@ -12,6 +12,7 @@
 #include "ipc/futex.h"
 #include "process/process.h"
 #include "sched/sched.h"
+#include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "time/time.h"
 #include "uapi/errno.h"
@@ -115,7 +116,7 @@ static int futex_wait(uint64_t uaddr, uint32_t val, int64_t deadline_ns, uint32_
         if (woken)
             break;
         if (thread_interrupted(w.thread)) {
-            rc = -EINTR;
+            rc = -ERESTARTSYS;
             break;
         }
         if (deadline_ns >= 0 && (int64_t)time_monotonic_ns() >= deadline_ns) {

@@ -33,4 +33,42 @@ int host_ioctl(int host_fd, unsigned long request, void *out, size_t len);
 int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev);
 void host_sched_yield(void);
 
+/* Writes up to len bytes at `offset` of a host fd; returns bytes written (never more). */
+ssize_t host_pwrite(int host_fd, const void *buf, size_t len, uint64_t offset);
+/* Closes a host fd the LibOS opened (hostfs). 0 or -errno. */
+int host_close(int host_fd);
+
+/*
+ * hostfs OCALLs (include/occlum/ocall.h describes the protocol). `path` is relative to the
+ * host directory fd `dirfd` and made of plain names ("" names dirfd itself); the caller
+ * builds it, the wrappers only check its length (< PATH_MAX, else -ENAMETOOLONG). Every
+ * answer is checked: a host fd must be in 0..HOST_FD_MAX-1, a count no more than asked, an
+ * errno in 1..EMAX, a stat's type and times sane, each directory record well formed;
+ * anything else is -EIO (logged).
+ */
+#define HOST_FD_MAX (1 << 20)
+
+/* Opens the host directory `path` (absolute, or relative to the runtime's cwd, the instance
+ * directory) as a mount's root. Returns a host fd. */
+int host_hostfs_open_root(const char *path);
+/* openat with flags limited to O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY
+ * (others are -EINVAL here); never follows a symlink. Returns a host fd. */
+int host_hostfs_openat(int dirfd, const char *path, int flags, uint32_t mode);
+/* lstat-like: fills *st (zeroed first; st_dev is left 0 for the caller). */
+int host_hostfs_statat(int dirfd, const char *path, struct stat *st);
+/* Reads directory records into buf (linux_dirent64, each checked: reclen a multiple of 8
+ * inside the answer, a NUL-terminated name of 1..NAME_MAX bytes without '/', a known
+ * d_type). Returns bytes of records, 0 at the end. */
+ssize_t host_hostfs_getdents(int host_fd, void *buf, size_t len);
+int host_hostfs_mkdirat(int dirfd, const char *path, uint32_t mode);
+/* flags: 0 or AT_REMOVEDIR. */
+int host_hostfs_unlinkat(int dirfd, const char *path, int flags);
+int host_hostfs_renameat(int dirfd, const char *oldpath, const char *newpath);
+/* The link's target, not terminated, at most len bytes (a NUL inside or an empty target
+ * is -EIO). Returns its length. */
+long host_hostfs_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+int host_hostfs_symlinkat(const char *target, int dirfd, const char *path);
+int host_hostfs_ftruncate(int host_fd, uint64_t len);
+int host_hostfs_fsync(int host_fd);
+
 #endif

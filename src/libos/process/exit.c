@@ -25,13 +25,8 @@
 #include "time/time.h"
 #include "uapi/errno.h"
 #include "util/log.h"
+#include "util/string.h"
 #include "util/uaccess.h"
-
-bool thread_interrupted(struct thread *th)
-{
-    return __atomic_load_n(&th->killed, __ATOMIC_ACQUIRE) ||
-           (th->sigpending & ~th->sigmask) != 0;
-}
 
 void thread_check_killed(void)
 {
@@ -135,8 +130,21 @@ static void process_teardown(struct process *p)
 
     for (size_t i = 0; i < n_reap; i++)
         process_table_remove(reap_now[i]);
-    if (parent)
+    if (parent) {
+        struct ksiginfo info;
+        memset(&info, 0, sizeof(info));
+        info.si_signo = SIGCHLD;
+        info.chld.pid = p->pid;
+        if ((p->exit_status & 0x7f) == 0) {
+            info.si_code = CLD_EXITED;
+            info.chld.status = (p->exit_status >> 8) & 0xff;
+        } else {
+            info.si_code = p->exit_status & WCOREFLAG ? CLD_DUMPED : CLD_KILLED;
+            info.chld.status = p->exit_status & 0x7f;
+        }
+        signal_send_process(parent, SIGCHLD, &info);
         waitq_wake_all(&parent->child_wq);
+    }
     if (p == first_process)
         waitq_wake_all(&first_exit_wq);
     /* The first program stays listed until ECALL_RUN has read its status. */

@@ -66,8 +66,11 @@ struct thread {
     uint64_t clear_child_tid;  /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint64_t robust_list;      /* set_robust_list head */
     uint64_t robust_list_len;
-    sigset_t sigmask;
-    sigset_t sigpending;       /* sent while blocked; acted on when unblocked */
+    sigset_t sigmask;          /* blocked signals; written only by the thread itself */
+    sigset_t sigpending;       /* guarded by proc->sighand.lock; read racily as a hint */
+    struct ksiginfo pending_info[NSIG]; /* guarded by proc->sighand.lock */
+    sigset_t saved_mask;       /* rt_sigsuspend: the mask to restore after the handler */
+    bool restore_mask;
     stack_t altstack;
     struct cpu_regs start_regs; /* a new thread's first registers (ECALL_THREAD) */
 };

@@ -38,7 +38,8 @@ void waitq_wake_one(struct waitq *wq);
 /*
  * Waits until cond(arg) is true, the deadline passes (deadline_ns: CLOCK_MONOTONIC ns, or
  * < 0 for none), or the thread is interrupted (a signal to handle or the process ending).
- * Returns 0, -ETIMEDOUT or -EINTR. cond is called without the queue's lock held; it must be
+ * Returns 0, -ETIMEDOUT, -ERESTARTSYS (a signal to handle: signal_deliver decides between
+ * a restart and -EINTR) or -EINTR (the thread is being killed). cond is called without the queue's lock held; it must be
  * cheap and may be called many times. If `lock` is given, it is held on entry, released
  * while parked and taken again before cond is checked and before returning.
  */

@@ -1,9 +1,10 @@
 /*
  * Thread slots: which enclave thread (TCS + LibOS stack + host thread) carries which guest
  * thread. Slot 0 is the runtime's main thread, used by ECALL_RUN; the others are handed out
- * for new guest threads and processes. A freed slot is reused only once its TCS is no longer
- * entered (tcs->busy, cleared by the platform at EEXIT), because the leaving thread is still
- * on that slot's LibOS stack until then.
+ * for new guest threads and processes. A freed slot is reused only once its old host thread
+ * has let go of its TCS (tcs->busy, cleared by the platform when the host thread detaches),
+ * because until then that thread is still on the slot's LibOS stack or host code registered
+ * with the slot's selector byte.
  *
  * Locking: slots_lock guards slot_owner.
  */
@@ -37,15 +38,27 @@ static struct tcs *slot_tcs(uint64_t slot)
 long slot_alloc(struct thread *th)
 {
     long found = -EAGAIN;
-    spin_lock(&slots_lock);
-    for (uint64_t i = 1; i < nr_slots; i++) {
-        if (!slot_owner[i] && !__atomic_load_n(&slot_tcs(i)->busy, __ATOMIC_ACQUIRE)) {
+    /* A slot given back a moment ago may still have its old host thread on the way out:
+     * wait a little for it rather than fail. */
+    for (int tries = 0; found < 0 && tries < 1000; tries++) {
+        bool leaving = false;
+        spin_lock(&slots_lock);
+        for (uint64_t i = 1; i < nr_slots; i++) {
+            if (slot_owner[i])
+                continue;
+            if (__atomic_load_n(&slot_tcs(i)->busy, __ATOMIC_ACQUIRE)) {
+                leaving = true;
+                continue;
+            }
             slot_owner[i] = th;
             found = (long)i;
             break;
         }
+        spin_unlock(&slots_lock);
+        if (found >= 0 || !leaving)
+            break;
+        host_sched_yield();
     }
-    spin_unlock(&slots_lock);
     if (found < 0)
         log_warn("no free thread slot: raise resource_limits.max_num_of_threads (%llu)",
                  (unsigned long long)nr_slots);

@@ -4,6 +4,7 @@
 #include "occlum/ocall.h"
 #include "ocall/ocall.h"
 #include "process/process.h"
+#include "signal/signal.h"
 #include "time/time.h"
 #include "uapi/errno.h"
 #include "util/string.h"
@@ -102,7 +103,7 @@ int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t dea
         }
         if (thread_interrupted(th)) {
             dequeue(wq, &w);
-            return -EINTR;
+            return __atomic_load_n(&th->killed, __ATOMIC_ACQUIRE) ? -EINTR : -ERESTARTSYS;
         }
         if (deadline_ns >= 0 && (int64_t)time_monotonic_ns() >= deadline_ns) {
             dequeue(wq, &w);

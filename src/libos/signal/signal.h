@@ -81,15 +81,72 @@ typedef struct {
     uint64_t ss_size;
 } stack_t;
 
+/* The kernel's siginfo_t: 128 bytes; the fields used here. */
+struct ksiginfo {
+    int32_t si_signo;
+    int32_t si_errno;
+    int32_t si_code;
+    int32_t pad0;
+    union {
+        struct { int32_t pid; uint32_t uid; } kill;       /* SI_USER, SI_TKILL, SI_QUEUE */
+        struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad;
+                 int64_t utime, stime; } chld;             /* SIGCHLD */
+        struct { uint64_t addr; } fault;                    /* SIGSEGV, SIGBUS, ... */
+        struct { int32_t pid; uint32_t uid; uint64_t value; } rt; /* sigqueue */
+        struct { int32_t tid; int32_t overrun; uint64_t value; } timer;
+        uint8_t bytes[112];
+    };
+};
+_Static_assert(sizeof(struct ksiginfo) == 128, "siginfo");
+
+#define SI_USER    0
+#define SI_KERNEL  0x80
+#define SI_QUEUE   (-1)
+#define SI_TIMER   (-2)
+#define SI_TKILL   (-6)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+
+/* Dispositions and the process-wide pending set (signals sent to the process rather than
+ * to one of its threads). */
 struct sighand {
-    spinlock_t lock;
+    spinlock_t lock;                 /* guards all of struct sighand and threads' pending */
     struct k_sigaction action[NSIG]; /* index signo-1 */
+    sigset_t shared_pending;
+    struct ksiginfo shared_info[NSIG];
 };
 
 #define sigmask(sig) (1ULL << ((sig) - 1))
 
-/* Sends `sig` to the calling thread (SIGPIPE from a write, for example): it acts now, or
- * when unblocked, as its disposition says. May not return (a fatal default action). */
+struct thread;
+struct process;
+
+/* Sends `sig` to the calling thread (SIGPIPE from a write, for example), to be acted on
+ * before it returns to guest code. */
 void signal_send_self(int sig);
+/* Sends `sig` to one thread / to a process (delivered to a thread that does not block it).
+ * `info` may be NULL (SI_KERNEL). The target is woken and kicked out of guest code. */
+void signal_send_thread(struct thread *th, int sig, const struct ksiginfo *info);
+void signal_send_process(struct process *p, int sig, const struct ksiginfo *info);
+/* True if `sig` would be ignored by `p` (SIG_IGN, or SIG_DFL with an ignoring default). */
+bool signal_ignored(struct process *p, int sig);
+
+/* Internal result of an interrupted blocking call: restarted after a handler with
+ * SA_RESTART (or no handler at all), -EINTR otherwise. Never seen by the guest. */
+#define ERESTARTSYS 512
+
+/*
+ * Called on every way back to guest code, with the current thread's registers in its SSA
+ * (after a syscall: the result already in rax). Acts on pending unblocked signals: runs
+ * default actions (which may not return) or builds a frame for a handler; a syscall that
+ * returned -ERESTARTSYS (`in_syscall`, number `nr`) becomes -EINTR, or is restarted after a
+ * handler with SA_RESTART or when no handler runs.
+ */
+void signal_deliver(long nr, bool in_syscall);
+/* A guest fault (AEX_FAULT): delivers it to a handler or kills the process. */
+void signal_fault(int signo, int code, uint64_t addr);
 
 #endif

@@ -1,10 +1,8 @@
 /*
- * Signal calls, bookkeeping stage: rt_sigaction, rt_sigprocmask and sigaltstack record what
- * the guest asks for and answer as Linux would; kill, tkill and tgkill to the calling
- * process carry out the default action (terminate, ignore), at once or, for a blocked
- * signal, when rt_sigprocmask unblocks it. Running a guest handler needs
- * signal frames and comes with the multi-process issue: until then, a signal whose
- * disposition is a handler is logged and answered -ENOSYS rather than silently dropped.
+ * The signal system calls: dispositions (rt_sigaction), masks (rt_sigprocmask,
+ * rt_sigsuspend, pause), alternate stacks, sending (kill, tkill, tgkill, rt_sigqueueinfo,
+ * rt_tgsigqueueinfo) and waiting (rt_sigpending, rt_sigtimedwait). Delivery itself is in
+ * signal/deliver.c, on the way back to guest code.
  */
 #include "process/process.h"
 #include "process/internal.h"
@@ -13,11 +11,12 @@
 #include "syscall/syscall.h"
 #include "uapi/errno.h"
 #include "util/log.h"
+#include "time/time.h"
+#include "util/string.h"
 #include "util/uaccess.h"
 
 #define UNBLOCKABLE (sigmask(SIGKILL) | sigmask(SIGSTOP))
 
-static void act_on_unblocked(void);
 
 DEFINE_SYSCALL4(rt_sigaction, int, sig, const struct k_sigaction *, uact,
                 struct k_sigaction *, uold, size_t, sigsetsize)
@@ -67,10 +66,8 @@ DEFINE_SYSCALL4(rt_sigprocmask, int, how, const sigset_t *, uset, sigset_t *, uo
     }
     if (uold && copy_to_user(uold, &old, sizeof(old)))
         return -EFAULT;
-    if (uset) {
-        th->sigmask = set & ~UNBLOCKABLE;
-        act_on_unblocked();
-    }
+    if (uset)
+        th->sigmask = set & ~UNBLOCKABLE; /* newly unblocked signals go out on return */
     return 0;
 }
 
@@ -95,87 +92,24 @@ DEFINE_SYSCALL2(sigaltstack, const stack_t *, uss, stack_t *, uold)
     return 0;
 }
 
-/* Signals whose default action is to ignore them. */
-static bool default_ignored(int sig)
+static void user_info(struct ksiginfo *info, int sig, int code)
 {
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+    memset(info, 0, sizeof(*info));
+    info->si_signo = sig;
+    info->si_code = code;
+    info->kill.pid = current_process()->pid;
+    info->kill.uid = current_process()->uid;
 }
 
-/* Carries out what `sig`'s disposition says, for the calling thread, which has it unblocked. */
-static long signal_act(int sig)
+/* kill() to one process: permission is always granted (everyone is root here). */
+static long kill_process(struct process *p, int sig)
 {
-    struct sighand *sh = &current_process()->sighand;
-    spin_lock(&sh->lock);
-    uint64_t handler = sh->action[sig - 1].handler;
-    spin_unlock(&sh->lock);
-    if (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))
+    if (p->state == PROCESS_ZOMBIE || sig == 0)
         return 0;
-    if (handler != SIG_DFL) {
-        log_warn("signal %d has a handler; running guest signal handlers is not supported "
-                 "yet", sig);
-        return -ENOSYS;
-    }
-    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-        log_warn("stopping a process (signal %d) is not supported yet", sig);
-        return -ENOSYS;
-    }
-    process_exit(sig);
-}
-
-/* Delivers `sig` to the calling thread, which is its own target: now, or when the thread
- * unblocks it. A blocked signal stays pending even if ignored, as on Linux: the disposition
- * may change before it is unblocked. */
-static long signal_self(int sig)
-{
-    if (sig == 0)
-        return 0;
-    struct thread *th = current_thread();
-    if (th->sigmask & sigmask(sig)) {
-        th->sigpending |= sigmask(sig);
-        return 0;
-    }
-    return signal_act(sig);
-}
-
-static void act_on_unblocked(void)
-{
-    struct thread *th = current_thread();
-    while (th->sigpending & ~th->sigmask) {
-        int sig = __builtin_ctzll(th->sigpending & ~th->sigmask) + 1;
-        th->sigpending &= ~sigmask(sig);
-        signal_act(sig);
-    }
-}
-
-void signal_send_self(int sig)
-{
-    signal_self(sig);
-}
-
-/* Delivers `sig` to another process, as its disposition says: the default action (terminate
- * or ignore) is carried out; a handler cannot run yet. */
-static long signal_other(struct process *p, int sig)
-{
-    if (sig == 0)
-        return 0;
-    spin_lock(&p->sighand.lock);
-    uint64_t handler = p->sighand.action[sig - 1].handler;
-    spin_unlock(&p->sighand.lock);
-    if (sig == SIGKILL || handler == SIG_DFL) {
-        if (default_ignored(sig))
-            return 0;
-        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-            log_warn("stopping a process (signal %d) is not supported yet", sig);
-            return -ENOSYS;
-        }
-        process_kill(p, sig);
-        return 0;
-    }
-    if (handler == SIG_IGN)
-        return 0;
-    log_warn("signal %d to pid %d has a handler; running guest signal handlers is not "
-             "supported yet", sig, p->pid);
-    return -ENOSYS;
+    struct ksiginfo info;
+    user_info(&info, sig, SI_USER);
+    signal_send_process(p, sig, &info);
+    return 0;
 }
 
 DEFINE_SYSCALL2(kill, pid_t, pid, int, sig)
@@ -183,59 +117,238 @@ DEFINE_SYSCALL2(kill, pid_t, pid, int, sig)
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
     struct process *self = current_process();
-    if (pid == self->pid)
-        return signal_self(sig);
     if (pid > 0) {
         struct process *p = process_lookup(pid);
         if (!p)
             return -ESRCH;
-        long rc = p->state == PROCESS_ZOMBIE ? 0 : signal_other(p, sig);
+        long rc = kill_process(p, sig);
         process_put(p);
         return rc;
     }
     if (pid == INT32_MIN)
         return -ESRCH;
-    /* A group (0: our own, < -1: -pid) or everyone but init (-1). Self last: its default
-     * action may not return. */
+    /* A group (0: our own, < -1: -pid) or everyone but init (-1). */
     pid_t pgid = pid == 0 ? self->pgid : -pid;
     pid_t pids[256];
     size_t n = MIN(process_list_pids(pids, ARRAY_SIZE(pids)), ARRAY_SIZE(pids));
-    bool found = false, to_self = false;
-    long rc = 0;
+    bool found = false;
     for (size_t i = 0; i < n; i++) {
         struct process *p = process_lookup(pids[i]);
         if (!p)
             continue;
         if (p->state != PROCESS_ZOMBIE && (pid == -1 || p->pgid == pgid)) {
             found = true;
-            if (p == self)
-                to_self = true;
-            else if (signal_other(p, sig) < 0)
-                rc = -ENOSYS;
+            kill_process(p, sig);
         }
         process_put(p);
     }
-    if (!found)
+    return found ? 0 : -ESRCH;
+}
+
+/* The thread `tid` of process `tgid` (any process if tgid <= 0), referenced through its
+ * process (returned in *pp, to be put), or NULL. */
+static struct thread *find_thread(pid_t tgid, pid_t tid, struct process **pp)
+{
+    pid_t pids[256];
+    size_t n = tgid > 0 ? 1 : MIN(process_list_pids(pids, ARRAY_SIZE(pids)), ARRAY_SIZE(pids));
+    if (tgid > 0)
+        pids[0] = tgid;
+    for (size_t i = 0; i < n; i++) {
+        struct process *p = process_lookup(pids[i]);
+        if (!p)
+            continue;
+        spin_lock(&proc_lock);
+        for (struct thread *t = p->threads; t; t = t->next)
+            if (t->tid == tid) {
+                spin_unlock(&proc_lock);
+                *pp = p;
+                return t;
+            }
+        spin_unlock(&proc_lock);
+        process_put(p);
+    }
+    return NULL;
+}
+
+static long kill_thread(pid_t tgid, pid_t tid, int sig, const struct ksiginfo *info)
+{
+    struct process *p;
+    struct thread *t = find_thread(tgid, tid, &p);
+    if (!t)
         return -ESRCH;
-    if (to_self)
-        return signal_self(sig);
-    return rc;
+    if (sig) {
+        spin_lock(&proc_lock);
+        /* Still listed: it cannot be freed while proc_lock is held. */
+        bool live = false;
+        for (struct thread *x = p->threads; x; x = x->next)
+            live |= x == t;
+        /* proc_lock keeps `t` from being freed while the signal is queued on it. */
+        if (live && sig != SIGKILL)
+            signal_send_thread(t, sig, info);
+        spin_unlock(&proc_lock);
+        if (live && sig == SIGKILL)
+            process_kill(p, SIGKILL);
+    }
+    process_put(p);
+    return 0;
 }
 
 DEFINE_SYSCALL2(tkill, pid_t, tid, int, sig)
 {
     if (tid <= 0 || sig < 0 || sig > NSIG)
         return -EINVAL;
-    if (tid != current_thread()->tid)
-        return -ESRCH;
-    return signal_self(sig);
+    struct ksiginfo info;
+    user_info(&info, sig, SI_TKILL);
+    return kill_thread(0, tid, sig, &info);
 }
 
 DEFINE_SYSCALL3(tgkill, pid_t, tgid, pid_t, tid, int, sig)
 {
     if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG)
         return -EINVAL;
-    if (tgid != current_process()->pid || tid != current_thread()->tid)
+    struct ksiginfo info;
+    user_info(&info, sig, SI_TKILL);
+    return kill_thread(tgid, tid, sig, &info);
+}
+
+/* The caller's siginfo for sigqueue: only negative codes, as Linux allows from user space. */
+static int queue_info(int sig, const struct ksiginfo *uinfo, struct ksiginfo *info)
+{
+    if (copy_from_user(info, uinfo, sizeof(*info)))
+        return -EFAULT;
+    if (info->si_code >= 0 || info->si_code == SI_TKILL)
+        return -EPERM;
+    info->si_signo = sig;
+    return 0;
+}
+
+DEFINE_SYSCALL3(rt_sigqueueinfo, pid_t, pid, int, sig, const struct ksiginfo *, uinfo)
+{
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct ksiginfo info;
+    int rc = queue_info(sig, uinfo, &info);
+    if (rc)
+        return rc;
+    struct process *p = process_lookup(pid);
+    if (!p)
         return -ESRCH;
-    return signal_self(sig);
+    if (sig && p->state != PROCESS_ZOMBIE)
+        signal_send_process(p, sig, &info);
+    process_put(p);
+    return 0;
+}
+
+DEFINE_SYSCALL4(rt_tgsigqueueinfo, pid_t, tgid, pid_t, tid, int, sig,
+                const struct ksiginfo *, uinfo)
+{
+    if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct ksiginfo info;
+    int rc = queue_info(sig, uinfo, &info);
+    return rc ? rc : kill_thread(tgid, tid, sig, &info);
+}
+
+DEFINE_SYSCALL2(rt_sigpending, sigset_t *, uset, size_t, sigsetsize)
+{
+    if (sigsetsize > sizeof(sigset_t))
+        return -EINVAL;
+    struct thread *th = current_thread();
+    struct sighand *sh = &th->proc->sighand;
+    spin_lock(&sh->lock);
+    sigset_t set = (th->sigpending | sh->shared_pending) & th->sigmask;
+    spin_unlock(&sh->lock);
+    return copy_to_user(uset, &set, sigsetsize);
+}
+
+static bool never(void *unused)
+{
+    (void)unused;
+    return false;
+}
+
+/* Sleeps until a signal is pending for the thread (delivered on the way out). */
+static long wait_for_signal(void)
+{
+    struct waitq wq;
+    waitq_init(&wq);
+    while (!thread_interrupted(current_thread()))
+        wait_event(&wq, never, NULL, -1, NULL);
+    return -EINTR; /* never restarted: -EINTR, not -ERESTARTSYS */
+}
+
+DEFINE_SYSCALL0(pause)
+{
+    return wait_for_signal();
+}
+
+DEFINE_SYSCALL2(rt_sigsuspend, const sigset_t *, umask, size_t, sigsetsize)
+{
+    if (sigsetsize != sizeof(sigset_t))
+        return -EINVAL;
+    sigset_t set;
+    if (copy_from_user(&set, umask, sizeof(set)))
+        return -EFAULT;
+    struct thread *th = current_thread();
+    th->saved_mask = th->sigmask;
+    th->restore_mask = true; /* the handler's frame gets the old mask */
+    th->sigmask = set & ~UNBLOCKABLE;
+    return wait_for_signal();
+}
+
+DEFINE_SYSCALL4(rt_sigtimedwait, const sigset_t *, uset, struct ksiginfo *, uinfo,
+                const struct timespec *, uts, size_t, sigsetsize)
+{
+    if (sigsetsize != sizeof(sigset_t))
+        return -EINVAL;
+    sigset_t set;
+    if (copy_from_user(&set, uset, sizeof(set)))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    int64_t deadline = -1;
+    if (uts) {
+        struct timespec ts;
+        if (copy_from_user(&ts, uts, sizeof(ts)))
+            return -EFAULT;
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return -EINVAL;
+        deadline = (int64_t)time_monotonic_ns() + ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    struct thread *th = current_thread();
+    struct sighand *sh = &th->proc->sighand;
+    for (;;) {
+        spin_lock(&sh->lock);
+        sigset_t ready = (th->sigpending | sh->shared_pending) & set;
+        if (ready) {
+            int sig = __builtin_ctzll(ready) + 1;
+            struct ksiginfo info;
+            if (th->sigpending & sigmask(sig)) {
+                th->sigpending &= ~sigmask(sig);
+                info = th->pending_info[sig - 1];
+            } else {
+                sh->shared_pending &= ~sigmask(sig);
+                info = sh->shared_info[sig - 1];
+            }
+            spin_unlock(&sh->lock);
+            if (uinfo && copy_to_user(uinfo, &info, sizeof(info)))
+                return -EFAULT;
+            return sig;
+        }
+        spin_unlock(&sh->lock);
+        /* Waiting for signals in `set` that the mask may block: only others interrupt. */
+        sigset_t saved = th->sigmask;
+        th->sigmask &= ~set;
+        int rc = thread_park(deadline);
+        th->sigmask = saved;
+        (void)rc;
+        if (deadline >= 0 && (int64_t)time_monotonic_ns() >= deadline)
+            return -EAGAIN;
+        if (__atomic_load_n(&th->killed, __ATOMIC_ACQUIRE))
+            return -EINTR;
+        spin_lock(&sh->lock);
+        bool other = ((th->sigpending | sh->shared_pending) & ~th->sigmask & ~set) != 0;
+        spin_unlock(&sh->lock);
+        if (other)
+            return -EINTR;
+    }
 }

@@ -13,6 +13,7 @@
 #include "process/process.h"
 #include "process/internal.h"
 #include "process/spawn.h"
+#include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -62,32 +63,31 @@ long syscall_dispatch(long nr, const long a[6])
     return ret;
 }
 
-static __noreturn void handle_fault(struct tcs *tcs)
-{
-    struct ssa *ssa = &tcs->ssa;
-    log_info("pid %d: signal %d (code %d) at rip %#llx, address %#llx: terminated",
-             current_process()->pid, ssa->signo, ssa->code,
-             (unsigned long long)ssa->regs.rip, (unsigned long long)ssa->addr);
-    process_exit(ssa->signo & 0x7f);
-}
 
 void libos_handle_exception(struct tcs *tcs)
 {
     struct cpu_regs *r = &tcs->ssa.regs;
     if (tcs->ssa.reason == AEX_INTERRUPT) {
         /* Kicked out of guest code (THREAD_KICK): see why, then resume where it was. */
-        thread_check_killed();
+        signal_deliver(0, false);
         return_to_guest();
     }
-    if (tcs->ssa.reason != AEX_SYSCALL)
-        handle_fault(tcs);
+    if (tcs->ssa.reason != AEX_SYSCALL) {
+        /* A guest fault: the host signal number is the guest's (same ABI). */
+        int signo = tcs->ssa.signo;
+        if (signo < 1 || signo > NSIG)
+            signo = SIGSEGV;
+        signal_fault(signo, tcs->ssa.code, tcs->ssa.addr);
+        return_to_guest();
+    }
     const long args[6] = {(long)r->rdi, (long)r->rsi, (long)r->rdx,
                           (long)r->r10, (long)r->r8,  (long)r->r9};
-    long ret = syscall_dispatch((long)r->rax, args);
+    long nr = (long)r->rax;
+    long ret = syscall_dispatch(nr, args);
     /* As the syscall instruction leaves them: result in rax, rip in rcx, rflags in r11. */
     r->rax = (uint64_t)ret;
     r->rcx = r->rip;
     r->r11 = r->rflags;
-    thread_check_killed();
+    signal_deliver(nr, true);
     return_to_guest();
 }

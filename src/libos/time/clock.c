@@ -7,6 +7,8 @@
  * says. (A host can still stop or slow time; no enclave can prevent that.)
  */
 #include "ocall/ocall.h"
+#include "process/process.h"
+#include "sched/sched.h"
 #include "syscall/syscall.h"
 #include "time/time.h"
 #include "uapi/errno.h"
@@ -106,9 +108,14 @@ static bool timespec_valid(const struct timespec *ts)
     return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < NSEC_PER_SEC;
 }
 
-/* Sleeps until `deadline_ns` on `clock`, in host sleeps (which may end early). */
-static int sleep_until(int clock, int64_t deadline_ns)
+/*
+ * Sleeps until `deadline_ns` on `clock`, parked on the thread's host event, so that a signal
+ * (which wakes the thread) interrupts the sleep: -EINTR, never restarted (nanosleep(2)),
+ * with the time left in *left_ns. The host's wake-ups are only hints: the clock decides.
+ */
+static int sleep_until(int clock, int64_t deadline_ns, int64_t *left_ns)
 {
+    struct thread *th = current_thread();
     for (;;) {
         struct timespec now;
         int rc = time_clock_get(clock, &now);
@@ -117,10 +124,11 @@ static int sleep_until(int clock, int64_t deadline_ns)
         int64_t left = deadline_ns - (now.tv_sec * NSEC_PER_SEC + now.tv_nsec);
         if (left <= 0)
             return 0;
-        struct timespec d = {left / NSEC_PER_SEC, left % NSEC_PER_SEC};
-        rc = host_nanosleep(clock, &d);
-        if (rc && rc != -EINTR)
-            return rc;
+        if (thread_interrupted(th)) {
+            *left_ns = left;
+            return -EINTR;
+        }
+        thread_park((int64_t)time_monotonic_ns() + left);
     }
 }
 
@@ -145,14 +153,21 @@ static long do_clock_nanosleep(int clock, int flags, const struct timespec *ureq
     int64_t req_ns = req.tv_sec > INT64_MAX / NSEC_PER_SEC - 1
                          ? INT64_MAX / 2
                          : req.tv_sec * NSEC_PER_SEC + req.tv_nsec;
-    if (flags & TIMER_ABSTIME)
-        return sleep_until(clock, req_ns);
-    struct timespec now;
-    int rc = time_clock_get(clock, &now);
-    if (rc)
-        return rc;
-    (void)urem; /* only written when interrupted, and no signal can interrupt yet */
-    return sleep_until(clock, now.tv_sec * NSEC_PER_SEC + now.tv_nsec + req_ns);
+    int64_t deadline = req_ns, left = 0;
+    if (!(flags & TIMER_ABSTIME)) {
+        struct timespec now;
+        int rc = time_clock_get(clock, &now);
+        if (rc)
+            return rc;
+        deadline = now.tv_sec * NSEC_PER_SEC + now.tv_nsec + req_ns;
+    }
+    int rc = sleep_until(clock, deadline, &left);
+    if (rc == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
+        struct timespec rem = {left / NSEC_PER_SEC, left % NSEC_PER_SEC};
+        if (copy_to_user(urem, &rem, sizeof(rem)))
+            return -EFAULT;
+    }
+    return rc;
 }
 
 DEFINE_SYSCALL2(nanosleep, const struct timespec *, ureq, struct timespec *, urem)
