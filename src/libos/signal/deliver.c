@@ -166,14 +166,13 @@ void signal_send_self(int sig)
     signal_send_thread(current_thread(), sig, &info);
 }
 
-/* Takes the lowest pending signal the thread does not block (thread's own first). */
-static int dequeue_signal(struct thread *th, struct ksiginfo *info)
+int signal_dequeue(struct thread *th, sigset_t set, struct ksiginfo *info)
 {
     struct sighand *sh = &th->proc->sighand;
     int sig = 0;
     spin_lock(&sh->lock);
-    sigset_t own = th->sigpending & ~th->sigmask;
-    sigset_t shared = sh->shared_pending & ~th->sigmask;
+    sigset_t own = th->sigpending & set;
+    sigset_t shared = sh->shared_pending & set;
     if (own) {
         sig = __builtin_ctzll(own) + 1;
         th->sigpending &= ~sigmask(sig);
@@ -268,7 +267,7 @@ void signal_deliver(long nr, bool in_syscall)
         if (__atomic_load_n(&th->killed, __ATOMIC_ACQUIRE))
             thread_exit(0);
         struct ksiginfo info;
-        int sig = dequeue_signal(th, &info);
+        int sig = signal_dequeue(th, ~th->sigmask, &info);
         if (!sig)
             break;
         spin_lock(&p->sighand.lock);

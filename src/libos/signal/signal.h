@@ -131,6 +131,9 @@ void signal_send_self(int sig);
  * `info` may be NULL (SI_KERNEL). The target is woken and kicked out of guest code. */
 void signal_send_thread(struct thread *th, int sig, const struct ksiginfo *info);
 void signal_send_process(struct process *p, int sig, const struct ksiginfo *info);
+/* Takes the lowest pending signal in `set` for `th` (its own first, then its process's) and
+ * its siginfo; 0 if none. For delivery, signalfd and sigtimedwait. */
+int signal_dequeue(struct thread *th, sigset_t set, struct ksiginfo *info);
 /* True if `sig` would be ignored by `p` (SIG_IGN, or SIG_DFL with an ignoring default). */
 bool signal_ignored(struct process *p, int sig);
 
