@@ -8,6 +8,8 @@
 #include "check.h"
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,6 +133,29 @@ int main(int argc, char **argv)
     CHECK_ERR(execve(bad[0], bad, environ), ENOENT);
     CHECK_ERR(syscall(SYS_execve, (char *)0, bad, environ), EFAULT);
     CHECK(getpid() > 0);
+    section_end();
+
+    section_begin("process groups, sessions, prctl, rusage");
+    char name[16] = {0};
+    CHECK_OK(prctl(PR_SET_NAME, "conformance-name-too-long"));
+    CHECK(prctl(PR_GET_NAME, name) == 0 && !strcmp(name, "conformance-nam"));
+    CHECK_ERR(prctl(PR_SET_PDEATHSIG, 999), EINVAL);
+    CHECK_OK(prctl(PR_SET_PDEATHSIG, SIGTERM));
+    int pd = 0;
+    CHECK(prctl(PR_GET_PDEATHSIG, &pd) == 0 && pd == SIGTERM);
+    CHECK_OK(prctl(PR_SET_PDEATHSIG, 0));
+    pid_t self_pid = getpid();
+    CHECK(getpgid(0) == getpgrp());
+    CHECK_ERR(setpgid(-1, 0), EINVAL);
+    CHECK_ERR(setpgid(999999, 0), ESRCH);
+    if (getpgrp() != self_pid) /* natively: a member of the harness's group */
+        setpgid(0, 0);          /* become a group leader */
+    CHECK(getpgrp() == self_pid);
+    CHECK_ERR(setsid(), EPERM); /* a group leader cannot start a session */
+    struct rusage ru;
+    CHECK_OK(getrusage(RUSAGE_SELF, &ru));
+    CHECK_OK(getrusage(RUSAGE_CHILDREN, &ru));
+    CHECK_ERR(getrusage(42, &ru), EINVAL);
     section_end();
 
     return check_summary("spawn");

@@ -60,6 +60,14 @@ static void *ponger(void *unused)
     return NULL;
 }
 
+static pthread_mutex_t robust;
+static void *die_holding(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&robust);
+    return NULL; /* exits holding the robust mutex */
+}
+
 static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 {
     return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
@@ -115,6 +123,21 @@ int main(void)
     CHECK_ERR(futex((uint32_t *)8, 0, 5, NULL), EFAULT);
     struct timespec bad = {0, 1000000000};
     CHECK_ERR(futex(&word, 0, 5, &bad), EINVAL);
+    section_end();
+
+    section_begin("robust mutex of a dead thread");
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    CHECK(pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) == 0);
+    CHECK(pthread_mutex_init(&robust, &ma) == 0);
+    pthread_t d;
+    CHECK(pthread_create(&d, NULL, die_holding, NULL) == 0);
+    CHECK(pthread_join(d, NULL) == 0);
+    CHECK(pthread_mutex_lock(&robust) == EOWNERDEAD);
+    CHECK(pthread_mutex_consistent(&robust) == 0);
+    CHECK(pthread_mutex_unlock(&robust) == 0);
+    CHECK(pthread_mutex_lock(&robust) == 0);
+    CHECK(pthread_mutex_unlock(&robust) == 0);
     section_end();
 
     return check_summary("threads");

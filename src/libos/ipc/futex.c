@@ -304,3 +304,48 @@ DEFINE_SYSCALL6(futex, uint32_t *, uaddr, int, op, uint32_t, val, const struct t
         return -ENOSYS;
     }
 }
+
+#define FUTEX_WAITERS     0x80000000U
+#define FUTEX_OWNER_DIED  0x40000000U
+#define FUTEX_TID_MASK    0x3fffffffU
+#define ROBUST_LIST_LIMIT 2048
+
+/* One robust futex of a dying thread: marked OWNER_DIED and one waiter woken, if it held it
+ * (Linux's handle_futex_death). */
+static void futex_owner_died(uint64_t uaddr, pid_t tid)
+{
+    if (uaddr % 4)
+        return;
+    struct bucket *b = bucket_of(uaddr);
+    spin_lock(&b->lock);
+    uint32_t val;
+    bool wake = false;
+    if (copy_from_user(&val, (const void *)uaddr, 4) == 0 && (val & FUTEX_TID_MASK) == (uint32_t)tid) {
+        uint32_t nv = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        wake = copy_to_user((void *)uaddr, &nv, 4) == 0 && (val & FUTEX_WAITERS);
+    }
+    spin_unlock(&b->lock);
+    if (wake)
+        futex_wake(uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+}
+
+void futex_exit_robust_list(uint64_t head, pid_t tid)
+{
+    /* struct robust_list_head { struct robust_list *next; long futex_offset;
+     *                           struct robust_list *list_op_pending; } */
+    uint64_t h[3];
+    if (!head || copy_from_user(h, (const void *)head, sizeof(h)))
+        return;
+    int64_t offset = (int64_t)h[1];
+    uint64_t entry = h[0];
+    for (int n = 0; entry != head && entry && n < ROBUST_LIST_LIMIT; n++) {
+        uint64_t next;
+        if (copy_from_user(&next, (const void *)entry, sizeof(next)))
+            return;
+        if (entry != h[2])
+            futex_owner_died(entry + (uint64_t)offset, tid);
+        entry = next;
+    }
+    if (h[2])
+        futex_owner_died(h[2] + (uint64_t)offset, tid);
+}

@@ -8,4 +8,8 @@
 /* Wakes up to `n` waiters on the futex at `uaddr`; returns how many were woken. */
 int futex_wake(uint64_t uaddr, int n, uint32_t bitset);
 
+/* A thread is exiting: each robust futex it still holds (its set_robust_list list) is
+ * marked FUTEX_OWNER_DIED and a waiter woken, as Linux does. */
+void futex_exit_robust_list(uint64_t head, int tid);
+
 #endif

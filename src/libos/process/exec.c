@@ -193,6 +193,7 @@ static void exec_commit(struct process *p, struct vm_space *new_vm)
     }
     spin_unlock(&p->sighand.lock);
     current_thread()->altstack = (stack_t){.ss_flags = SS_DISABLE};
+    p->did_exec = true;
     current_thread()->clear_child_tid = 0;
     current_thread()->robust_list = 0;
     if (borrowed)

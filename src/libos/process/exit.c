@@ -102,15 +102,32 @@ static void process_teardown(struct process *p)
 
     struct process *reap_now[64];
     size_t n_reap = 0;
+    struct process *orphans_signalled[64];
+    int orphan_signal[64];
+    size_t n_sig = 0;
     spin_lock(&proc_lock);
-    /* Children go to init, which reaps the zombies among them at once. */
+    /* Children go to the nearest subreaper ancestor, else to init, which reaps the zombies
+     * among them at once. A child that asked for PR_SET_PDEATHSIG gets its signal. */
+    struct process *reaper = p->parent;
+    while (reaper && !reaper->child_subreaper)
+        reaper = reaper->parent;
     struct process *c = p->children;
     while (c) {
         struct process *next = c->sibling;
-        c->parent = NULL;
+        c->parent = reaper;
         c->sibling = NULL;
-        if (c->state == PROCESS_ZOMBIE && n_reap < ARRAY_SIZE(reap_now))
+        if (reaper) {
+            c->sibling = reaper->children;
+            reaper->children = c;
+        } else if (c->state == PROCESS_ZOMBIE && n_reap < ARRAY_SIZE(reap_now)) {
             reap_now[n_reap++] = c;
+        }
+        if (c->state == PROCESS_RUNNING && c->threads && c->threads->pdeath_signal &&
+            n_sig < ARRAY_SIZE(orphans_signalled)) {
+            __atomic_add_fetch(&c->refcount, 1, __ATOMIC_RELAXED);
+            orphan_signal[n_sig] = c->threads->pdeath_signal;
+            orphans_signalled[n_sig++] = c;
+        }
         c = next;
     }
     p->children = NULL;
@@ -130,6 +147,12 @@ static void process_teardown(struct process *p)
 
     for (size_t i = 0; i < n_reap; i++)
         process_table_remove(reap_now[i]);
+    for (size_t i = 0; i < n_sig; i++) {
+        signal_send_process(orphans_signalled[i], orphan_signal[i], NULL);
+        process_put(orphans_signalled[i]);
+    }
+    if (reaper)
+        waitq_wake_all(&reaper->child_wq);
     if (parent) {
         struct ksiginfo info;
         memset(&info, 0, sizeof(info));
@@ -164,6 +187,8 @@ void thread_exit(int status)
     struct thread *th = current_thread();
     struct process *p = th->proc;
 
+    if (th->robust_list && p->vm)
+        futex_exit_robust_list(th->robust_list, th->tid);
     if (th->clear_child_tid) {
         /* As Linux's exit: zero the tid word and wake one waiter (pthread_join). */
         uint32_t zero = 0;

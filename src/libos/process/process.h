@@ -42,6 +42,9 @@ struct process {
     char *exe_path;            /* absolute path of the executable (kmalloc'd) */
     char comm[16];             /* PR_SET_NAME; the executable's base name at exec */
     uint64_t start_ns;         /* monotonic time the process started */
+    bool did_exec;             /* has called execve (setpgid's EACCES) */
+    bool child_subreaper;      /* PR_SET_CHILD_SUBREAPER: orphaned descendants come here */
+    bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS */
 
     /* Guarded by proc_lock. */
     struct process *parent;    /* NULL: the enclave's init (pid 1) */
@@ -72,6 +75,7 @@ struct thread {
     sigset_t saved_mask;       /* rt_sigsuspend: the mask to restore after the handler */
     bool restore_mask;
     stack_t altstack;
+    int pdeath_signal;         /* PR_SET_PDEATHSIG: sent when the parent process exits */
     struct cpu_regs start_regs; /* a new thread's first registers (ECALL_THREAD) */
 };
 

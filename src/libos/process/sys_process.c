@@ -99,6 +99,17 @@ DEFINE_SYSCALL2(set_robust_list, void *, uhead, size_t, len)
     return 0;
 }
 
+DEFINE_SYSCALL3(get_robust_list, pid_t, pid, uint64_t *, uhead, size_t *, ulen)
+{
+    struct thread *th = current_thread();
+    if (pid != 0 && pid != th->tid)
+        return -ESRCH; /* other threads' lists: not served (Linux needs ptrace rights) */
+    if (copy_to_user(uhead, &th->robust_list, sizeof(uint64_t)))
+        return -EFAULT;
+    size_t len = 24;
+    return copy_to_user(ulen, &len, sizeof(len));
+}
+
 /* A base address the guest may put in %fs: canonical user addresses only. */
 static bool fsbase_ok(uint64_t addr)
 {
