@@ -209,6 +209,16 @@ void process_put(struct process *p)
     p->refcount--;
 }
 
+void process_res_get(struct process *p)
+{
+    p->res_readers++;
+}
+
+void process_res_put(struct process *p)
+{
+    p->res_readers--;
+}
+
 size_t process_list_pids(pid_t *out, size_t max)
 {
     if (!proc_alive)

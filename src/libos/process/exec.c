@@ -173,18 +173,16 @@ static void free_strv(char **v, size_t n)
 /* After a successful load: the rest of execve's effects on the process. */
 static void exec_commit(struct process *p, struct vm_space *new_vm)
 {
-    struct vm_space *old = p->vm;
     bool borrowed = p->vm_borrowed;
-    p->vm = new_vm;
-    p->vm_borrowed = false;
-    if (old && old != new_vm && !borrowed)
-        vm_space_destroy(old);
-
     struct fdtable *files = fdtable_clone(p->files, true);
-    if (files) {
-        fdtable_destroy(p->files);
-        p->files = files;
-    }
+    struct process_res old;
+    process_res_swap(p, new_vm, false, files ? files : p->files, p->fs, &old);
+    if (old.vm == new_vm)
+        old.vm = NULL; /* exec past the point of no return already installed it */
+    if (!files)
+        old.files = NULL;
+    old.fs = NULL; /* kept */
+    process_res_destroy(&old);
     spin_lock(&p->sighand.lock);
     for (int i = 0; i < NSIG; i++) {
         struct k_sigaction *ka = &p->sighand.action[i];
@@ -244,8 +242,11 @@ static long do_execve(const char *upath, char *const *uargv, char *const *uenvp)
     if (rc == -EEXIST && !p->vm_borrowed) {
         /* The program needs addresses the old image holds: past the point of no return. */
         vm_space_destroy(vm);
-        vm_space_destroy(p->vm);
-        p->vm = vm = vm_space_create();
+        vm = vm_space_create();
+        struct process_res old;
+        process_res_swap(p, vm, false, p->files, p->fs, &old);
+        old.files = NULL, old.fs = NULL;
+        process_res_destroy(&old);
         rc = vm ? exec_load(p, vm, path, argv, argc, envp, envc, &regs, why, sizeof(why))
                 : -ENOMEM;
         if (rc) {

@@ -17,6 +17,17 @@ pid_t alloc_pid(void);
  * the parent's vm if `borrow_vm` (vfork). Listed in the process table; no threads yet. */
 struct process *process_create(struct process *parent, bool borrow_vm);
 void process_table_remove(struct process *p);
+/* What process_res_swap took out of a process, to destroy once it is unreachable. */
+struct process_res {
+    struct vm_space *vm; /* NULL if it was borrowed */
+    struct fdtable *files;
+    struct fs_context *fs;
+};
+/* Installs new resources in `p` and hands back the old ones, after every procfs reader that
+ * could see them has left. */
+void process_res_swap(struct process *p, struct vm_space *vm, bool vm_borrowed,
+                      struct fdtable *files, struct fs_context *fs, struct process_res *old);
+void process_res_destroy(struct process_res *old);
 /* Drops the vm (unless borrowed), files and fs context. */
 void process_release_resources(struct process *p);
 /* A new thread of `p` with a fresh tid, not linked into p yet. */

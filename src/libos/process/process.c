@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "fs/fs.h"
 #include "mm/mm.h"
+#include "ocall/ocall.h"
 #include "occlum/abi.h"
 #include "process/internal.h"
 #include "process/process.h"
@@ -130,17 +131,50 @@ void process_table_remove(struct process *p)
         process_put(p);
 }
 
+void process_res_get(struct process *p)
+{
+    spin_lock(&p->res_lock);
+    __atomic_add_fetch(&p->res_readers, 1, __ATOMIC_ACQUIRE);
+    spin_unlock(&p->res_lock);
+}
+
+void process_res_put(struct process *p)
+{
+    __atomic_sub_fetch(&p->res_readers, 1, __ATOMIC_RELEASE);
+}
+
+void process_res_swap(struct process *p, struct vm_space *vm, bool vm_borrowed,
+                      struct fdtable *files, struct fs_context *fs, struct process_res *old)
+{
+    spin_lock(&p->res_lock);
+    old->vm = p->vm_borrowed ? NULL : p->vm;
+    old->files = p->files;
+    old->fs = p->fs;
+    p->vm = vm;
+    p->vm_borrowed = vm_borrowed;
+    p->files = files;
+    p->fs = fs;
+    spin_unlock(&p->res_lock);
+    /* Readers registered before the swap may still look at the old objects. */
+    while (__atomic_load_n(&p->res_readers, __ATOMIC_ACQUIRE))
+        host_sched_yield();
+}
+
+void process_res_destroy(struct process_res *old)
+{
+    if (old->vm)
+        vm_space_destroy(old->vm);
+    if (old->files)
+        fdtable_destroy(old->files);
+    if (old->fs)
+        fs_context_destroy(old->fs);
+}
+
 void process_release_resources(struct process *p)
 {
-    if (p->vm && !p->vm_borrowed)
-        vm_space_destroy(p->vm);
-    p->vm = NULL;
-    if (p->files)
-        fdtable_destroy(p->files);
-    p->files = NULL;
-    if (p->fs)
-        fs_context_destroy(p->fs);
-    p->fs = NULL;
+    struct process_res old;
+    process_res_swap(p, NULL, false, NULL, NULL, &old);
+    process_res_destroy(&old);
 }
 
 static void process_free(struct process *p)
@@ -164,6 +198,7 @@ struct process *process_create(struct process *parent, bool borrow_vm)
     if (!p)
         return NULL;
     p->refcount = 1;
+    p->res_lock = (spinlock_t)SPINLOCK_INIT;
     p->pid = alloc_pid();
     waitq_init(&p->child_wq);
     p->start_ns = time_monotonic_ns();

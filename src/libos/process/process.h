@@ -33,6 +33,13 @@ struct process {
     pid_t pid, pgid, sid;
     uid_t uid, euid, suid;
     gid_t gid, egid, sgid;
+    /*
+     * vm, files and fs may be read by other processes (procfs) between process_res_get and
+     * process_res_put; they are replaced or released (exit, execve) only under res_lock and
+     * destroyed once no such reader is left.
+     */
+    spinlock_t res_lock;
+    int res_readers;           /* atomic */
     struct vm_space *vm;
     bool vm_borrowed;          /* a vfork child on its parent's vm until it execs or exits */
     struct fdtable *files;     /* fs/: the fd table */
@@ -58,6 +65,8 @@ struct process {
     bool vfork_done;           /* vfork child: it has exec'd or exited */
 
     struct waitq child_wq;     /* this process's waiters for its children (wait4, vfork) */
+    struct proc_timers *timers; /* time/: itimers and POSIX timers, NULL until the first one;
+                                 * guarded by timers_lock (time/timer.h) */
 };
 
 struct thread {
@@ -77,9 +86,17 @@ struct thread {
     stack_t altstack;
     int pdeath_signal;         /* PR_SET_PDEATHSIG: sent when the parent process exits */
     struct cpu_regs start_regs; /* a new thread's first registers (ECALL_THREAD) */
+    void (*kthread_fn)(void);   /* a LibOS kernel thread (no process): ECALL_THREAD runs this
+                                 * on the slot's LibOS stack instead of guest code; it never
+                                 * returns. NULL for guest threads. */
 };
 
 extern spinlock_t proc_lock;
+
+/* Lets another process read p->vm, p->files and p->fs (which may be NULL: an exited
+ * process) until process_res_put. Never held across a wait. */
+void process_res_get(struct process *p);
+void process_res_put(struct process *p);
 
 /* The parent's pid as getppid reports it (1 for init). */
 pid_t process_ppid(struct process *p);

@@ -35,9 +35,20 @@
 
 extern int libos_num_cpus;
 
+/* The process of `a`, referenced, with its vm/files/fs readable (process_res_get) until
+ * put_proc. */
 static struct process *get_proc(const struct pseudo_args *a)
 {
-    return a->pid > 0 ? process_lookup(a->pid) : NULL;
+    struct process *p = a->pid > 0 ? process_lookup(a->pid) : NULL;
+    if (p)
+        process_res_get(p);
+    return p;
+}
+
+static void put_proc(struct process *p)
+{
+    process_res_put(p);
+    process_put(p);
 }
 
 static bool pid_exists(const struct pseudo_args *a)
@@ -45,7 +56,7 @@ static bool pid_exists(const struct pseudo_args *a)
     struct process *p = get_proc(a);
 
     if (p)
-        process_put(p);
+        put_proc(p);
     return p != NULL;
 }
 
@@ -128,7 +139,7 @@ static int maps_gen(const struct pseudo_args *a, struct seqbuf *out)
     if (!p)
         return -ESRCH;
     ret = maps_text(p, out);
-    process_put(p);
+    put_proc(p);
     return ret;
 }
 
@@ -151,8 +162,9 @@ uint64_t procfs_process_vm_bytes(int pid)
 
     if (!p)
         return 0;
+    process_res_get(p);
     total = vm_total(p);
-    process_put(p);
+    put_proc(p);
     return total;
 }
 
@@ -196,7 +208,7 @@ static int stat_gen(const struct pseudo_args *a, struct seqbuf *out)
                p->pid, comm, state_char(p), process_ppid(p), p->pgid, p->sid, threads,
                (unsigned long long)start, (unsigned long long)vsize,
                (unsigned long long)(vsize / PAGE_SIZE));
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -239,7 +251,7 @@ static int status_gen(const struct pseudo_args *a, struct seqbuf *out)
                libos_num_cpus >= 64 ? ~0ULL : (1ULL << libos_num_cpus) - 1);
     seq_cpu_range(out, libos_num_cpus);
     seq_puts(out, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -251,7 +263,7 @@ static int cmdline_gen(const struct pseudo_args *a, struct seqbuf *out)
         return -ESRCH;
     if (p->exe_path)
         seq_write(out, p->exe_path, strlen(p->exe_path) + 1);
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -269,7 +281,7 @@ static int comm_gen(const struct pseudo_args *a, struct seqbuf *out)
         return -ESRCH;
     get_comm(p, comm);
     seq_printf(out, "%s\n", comm);
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -284,7 +296,7 @@ static int exe_gen(const struct pseudo_args *a, struct seqbuf *out)
         seq_puts(out, p->exe_path);
         ret = 0;
     }
-    process_put(p);
+    put_proc(p);
     return ret;
 }
 
@@ -319,7 +331,7 @@ static int cwd_gen(const struct pseudo_args *a, struct seqbuf *out)
         }
         spin_unlock(&p->fs->lock);
     }
-    process_put(p);
+    put_proc(p);
     return ret;
 }
 
@@ -330,11 +342,11 @@ static int cwd_get_inode(const struct pseudo_args *a, struct inode **out)
     if (!p)
         return -ESRCH;
     if (!p->fs) {
-        process_put(p);
+        put_proc(p);
         return -ENOENT;
     }
     *out = fs_context_cwd(p->fs);
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -387,7 +399,7 @@ static int limits_gen(const struct pseudo_args *a, struct seqbuf *out)
         else
             seq_puts(out, "\n");
     }
-    process_put(p);
+    put_proc(p);
     return 0;
 }
 
@@ -412,7 +424,7 @@ static struct file *proc_fd_file(const struct pseudo_args *a)
         return NULL;
     if (p->files && a->fd >= 0)
         f = fdtable_get(p->files, a->fd, NULL);
-    process_put(p);
+    put_proc(p);
     return f;
 }
 
@@ -443,7 +455,7 @@ static size_t fd_list(const struct pseudo_args *a, int from, int *out, size_t ma
             file_put(f);
         }
     }
-    process_put(p);
+    put_proc(p);
     return k;
 }
 
