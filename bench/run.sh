@@ -6,6 +6,13 @@
 #   write 1 B to /dev/null     bench/syscall_lat.c write1 N, stdout -> /dev/null
 #   write 4 KiB to /dev/null   bench/syscall_lat.c write4k N, stdout -> /dev/null
 #   run hello (ms/run)         wall time of `occlum run /bin/hello` vs the same binary natively
+#   python3 -c pass (ms/run)   wall time of Debian's python3 starting and exiting
+#   spawn (us/spawn)           bench/spawn_lat.c: posix_spawn + waitpid of bench/exit0.c
+#                              (static-pie) and of Debian's /bin/true (dynamic)
+#   pipe (MB/s)                bench/pipe_tput.c: two processes, 4 KiB and 64 KiB blocks
+#   ramfs, hostfs (MB/s)       bench/fs_seq.c: 64 MB written then read sequentially; ramfs
+#                              inside vs tmpfs (/dev/shm) natively, hostfs vs the same host
+#                              directory natively
 # and, under the table, the floor for the getppid row: bench/sud_floor.c, a bare Syscall User
 # Dispatch trap measured natively.
 #
@@ -44,7 +51,8 @@ if [ "${BENCH_BUILT:-0}" != 1 ]; then
     make -s BUILD="$BUILD" all bench-bins || die "cannot build the LibOS or the bench programs"
 fi
 [ -x "$OCCLUM" ] || die "$OCCLUM is not built"
-for p in "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$DIR/glibc/sud_floor"; do
+for p in "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$DIR/glibc/sud_floor" \
+    "$DIR/glibc/spawn_lat" "$DIR/glibc/exit0" "$DIR/glibc/pipe_tput" "$DIR/glibc/fs_seq"; do
     [ -x "$p" ] || die "$p is not built"
 done
 
@@ -57,7 +65,23 @@ mkdir -p "$LOG"
     die "occlum new failed"
 }
 mkdir -p "$INST/image/bin"
-cp "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$INST/image/bin/"
+cp "$DIR/glibc/syscall_lat" "$DIR/glibc/hello" "$DIR/glibc/spawn_lat" "$DIR/glibc/exit0" \
+    "$DIR/glibc/pipe_tput" "$DIR/glibc/fs_seq" "$INST/image/bin/"
+HOSTDIR=$DIR/hostdir
+mkdir -p "$HOSTDIR"
+# Debian's programs with their libraries; a LibOS heap big enough for a 64 MB ramfs file;
+# the host directory mounted at /host.
+have_python=0
+if [ -x /usr/bin/python3 ] && (cd "$INST" && "$OCCLUM" add /usr/bin/python3 /usr/lib/python3.11 \
+    /bin/true) >>"$LOG/setup" 2>&1; then
+    have_python=1
+else
+    (cd "$INST" && "$OCCLUM" add /bin/true) >>"$LOG/setup" 2>&1 || die "occlum add /bin/true failed"
+fi
+jq --arg h "$HOSTDIR" '.resource_limits.kernel_space_heap_size = "256MB"
+    | .mount += [{"target": "/host", "type": "hostfs", "source": $h}]' \
+    "$INST/Occlum.json" >"$INST/Occlum.json.new" && mv "$INST/Occlum.json.new" "$INST/Occlum.json" ||
+    die "cannot edit Occlum.json (is jq installed?)"
 have_musl=0
 if [ -x "$DIR/musl/syscall_lat" ]; then
     cp "$DIR/musl/syscall_lat" "$INST/image/bin/syscall_lat-musl"
@@ -157,6 +181,54 @@ wall() {
     awk -v d=$((t1 - t0)) -v n="$RUNS" 'BEGIN { printf "%.2f\n", d / n / 1e6 }'
 }
 
+# metric WHERE KEY CMD...: runs CMD (natively, or inside with WHERE=occlum) and prints the
+# value of its stderr line "KEY value", or nothing (and counts an error).
+metric() {
+    local where=$1 key=$2 err rc line
+    shift 2
+    err=$LOG/metric-$where-${key// /_}.err
+    if [ "$where" = native ]; then
+        "$@" >/dev/null 2>"$err"
+    else
+        (cd "$INST" && "$OCCLUM" run "$@") >/dev/null 2>"$err"
+    fi
+    rc=$?
+    line=$(grep -m1 "^$key " "$err")
+    if [ $rc -ne 0 ] || [ -z "$line" ]; then
+        echo "bench: $where $* failed (status $rc):" >&2
+        tail -n 5 "$err" | sed 's/^/bench:   /' >&2
+        return 1
+    fi
+    echo "${line##* }"
+}
+
+# metric_row NAME KEY NATIVE_CMD -- IMAGE_CMD: median over REPS runs of each.
+metric_row() {
+    local name=$1 key=$2 i v nat="" occ=""
+    shift 2
+    local ncmd=() icmd=()
+    while [ "$1" != -- ]; do ncmd+=("$1"); shift; done
+    shift
+    icmd=("$@")
+    for ((i = 0; i < REPS; i++)); do
+        if v=$(metric native "$key" "${ncmd[@]}"); then nat+="$v"$'\n'; else errors=$((errors + 1)); fi
+        if v=$(metric occlum "$key" "${icmd[@]}"); then occ+="$v"$'\n'; else errors=$((errors + 1)); fi
+    done
+    row "$name" "$(printf '%s' "$nat" | median)" "$(printf '%s' "$occ" | median)"
+}
+
+# wall_quiet CMD...: mean wall time in ms of RUNS runs of CMD after a warm-up, output ignored.
+wall_quiet() {
+    local i t0 t1
+    "$@" >/dev/null 2>>"$LOG/wall.err" || return 1
+    t0=$(date +%s%N)
+    for ((i = 0; i < RUNS; i++)); do
+        "$@" >/dev/null 2>>"$LOG/wall.err" || return 1
+    done
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) -v n="$RUNS" 'BEGIN { printf "%.2f\n", d / n / 1e6 }'
+}
+
 # --- run -----------------------------------------------------------------------------------
 
 echo "# occlum bench: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r)," \
@@ -176,6 +248,29 @@ latency_row "write 4 KiB to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/s
 nat=$(wall "$DIR/glibc/hello") || { nat=""; errors=$((errors + 1)); }
 occ=$(cd "$INST" && wall "$OCCLUM" run /bin/hello) || { occ=""; errors=$((errors + 1)); }
 row "run hello (ms/run)" "$nat" "$occ"
+if [ $have_python -eq 1 ]; then
+    nat=$(wall_quiet /usr/bin/python3 -c pass) || { nat=""; errors=$((errors + 1)); }
+    occ=$(cd "$INST" && wall_quiet "$OCCLUM" run /usr/bin/python3 -c pass) ||
+        { occ=""; errors=$((errors + 1)); }
+    row "python3 -c pass (ms/run)" "$nat" "$occ"
+fi
+SPAWNS=${BENCH_SPAWNS:-200}
+metric_row "spawn static-pie (us/spawn)" spawn_lat "$DIR/glibc/spawn_lat" "$DIR/glibc/exit0" \
+    "$SPAWNS" -- /bin/spawn_lat /bin/exit0 "$SPAWNS"
+metric_row "spawn /bin/true (us/spawn)" spawn_lat "$DIR/glibc/spawn_lat" /bin/true "$SPAWNS" \
+    -- /bin/spawn_lat /bin/true "$SPAWNS"
+metric_row "pipe 4 KiB blocks (MB/s)" "pipe_tput 4096" "$DIR/glibc/pipe_tput" 4096 256 \
+    -- /bin/pipe_tput 4096 256
+metric_row "pipe 64 KiB blocks (MB/s)" "pipe_tput 65536" "$DIR/glibc/pipe_tput" 65536 1024 \
+    -- /bin/pipe_tput 65536 1024
+metric_row "ramfs 64 MB write (MB/s)" "fs_seq write" "$DIR/glibc/fs_seq" /dev/shm 64 \
+    -- /bin/fs_seq /tmp 64
+metric_row "ramfs 64 MB read (MB/s)" "fs_seq read" "$DIR/glibc/fs_seq" /dev/shm 64 \
+    -- /bin/fs_seq /tmp 64
+metric_row "hostfs 64 MB write (MB/s)" "fs_seq write" "$DIR/glibc/fs_seq" "$HOSTDIR" 64 \
+    -- /bin/fs_seq /host 64
+metric_row "hostfs 64 MB read (MB/s)" "fs_seq read" "$DIR/glibc/fs_seq" "$HOSTDIR" 64 \
+    -- /bin/fs_seq /host 64
 sud_floor_line "$getppid_occ"
 
 if [ $errors -ne 0 ]; then

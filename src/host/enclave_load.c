@@ -6,11 +6,14 @@
  * The measurement follows SGX's MRENCLAVE: a SHA-256 over, for every page added in load
  * order, a 64-byte EADD record (tag, offset from the enclave base, permissions), followed for
  * pages with measured contents by EEXTEND records of the page's bytes. Heap, stack and TCS
- * pages are added without contents (SGX would add them zero-filled and measure their adds);
- * the user range is not added at all (it is committed dynamically, as with SGX2's EDMM).
+ * pages start zero-filled and have no contents to measure: each such range is one EZERO
+ * record naming its offset, page count and permissions, which binds the layout as tightly
+ * as a record per page and keeps start-up independent of the heap's size. The user range is
+ * not added at all (it is committed dynamically, as with SGX2's EDMM).
  *
  *   EADD record (64 bytes):     "EADD\0\0\0\0" | offset u64 | flags u64 (PROT_*) | 40 zero bytes
  *   EEXTEND record (64 bytes):  "EEXTEND\0"    | offset u64 | 48 zero bytes, then 4096 bytes
+ *   EZERO record (64 bytes):    "EZERO\0\0\0"  | offset u64 | flags u64 | pages u64 | 32 zero
  */
 #include "enclave.h"
 #include "occlum/log_level.h"
@@ -32,8 +35,19 @@ struct measure {
     uint64_t base;
 };
 
-static void measure_add(struct measure *m, uint64_t addr, uint64_t npages, int prot,
-                        int with_contents)
+/* A range of zero-filled pages: one record. */
+static void measure_zero(struct measure *m, uint64_t addr, uint64_t npages, int prot)
+{
+    uint8_t rec[64] = "EZERO";
+    uint64_t off = addr - m->base, flags = (uint64_t)prot;
+    memcpy(rec + 8, &off, 8);
+    memcpy(rec + 16, &flags, 8);
+    memcpy(rec + 24, &npages, 8);
+    br_sha256_update(&m->sha, rec, sizeof(rec));
+}
+
+/* Pages with contents: an EADD and an EEXTEND record each, then the bytes. */
+static void measure_add(struct measure *m, uint64_t addr, uint64_t npages, int prot)
 {
     for (uint64_t i = 0; i < npages; i++) {
         uint64_t page = addr + i * PAGE_SIZE;
@@ -42,12 +56,10 @@ static void measure_add(struct measure *m, uint64_t addr, uint64_t npages, int p
         memcpy(rec + 8, &off, 8);
         memcpy(rec + 16, &flags, 8);
         br_sha256_update(&m->sha, rec, sizeof(rec));
-        if (with_contents) {
-            uint8_t ext[64] = "EEXTEND";
-            memcpy(ext + 8, &off, 8);
-            br_sha256_update(&m->sha, ext, sizeof(ext));
-            br_sha256_update(&m->sha, (const void *)page, PAGE_SIZE);
-        }
+        uint8_t ext[64] = "EEXTEND";
+        memcpy(ext + 8, &off, 8);
+        br_sha256_update(&m->sha, ext, sizeof(ext));
+        br_sha256_update(&m->sha, (const void *)page, PAGE_SIZE);
     }
 }
 
@@ -162,7 +174,7 @@ int enclave_create(struct enclave *e, const char *libos_path, const struct host_
         mprotect((void *)start, end - start, PROT_READ | PROT_WRITE);
         memcpy((void *)(ei->image_base + ph[i].p_vaddr), img + ph[i].p_offset, ph[i].p_filesz);
         int prot = prot_of(ph[i].p_flags);
-        measure_add(&m, start, (end - start) / PAGE_SIZE, prot, 1);
+        measure_add(&m, start, (end - start) / PAGE_SIZE, prot);
         mprotect((void *)start, end - start, prot);
     }
     uint64_t entry = ei->image_base + eh->e_entry;
@@ -172,18 +184,18 @@ int enclave_create(struct enclave *e, const char *libos_path, const struct host_
     mprotect((void *)info_addr, PAGE_SIZE + ei->config_size, PROT_READ | PROT_WRITE);
     memcpy((void *)info_addr, ei, sizeof(*ei));
     memcpy((void *)ei->config_base, cfg->text, cfg->text_size);
-    measure_add(&m, info_addr, 1, PROT_READ, 1);
-    measure_add(&m, ei->config_base, ei->config_size / PAGE_SIZE, PROT_READ, 1);
+    measure_add(&m, info_addr, 1, PROT_READ);
+    measure_add(&m, ei->config_base, ei->config_size / PAGE_SIZE, PROT_READ);
     mprotect((void *)info_addr, PAGE_SIZE + ei->config_size, PROT_READ);
 
     /* Heap, then each thread slot: a guard page, the LibOS stack, the TCS. */
     mprotect((void *)ei->heap_base, ei->heap_size, PROT_READ | PROT_WRITE);
-    measure_add(&m, ei->heap_base, ei->heap_size / PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
+    measure_zero(&m, ei->heap_base, ei->heap_size / PAGE_SIZE, PROT_READ | PROT_WRITE);
     for (uint64_t t = 0; t < ei->num_threads; t++) {
         uint64_t slot = ei->threads_base + t * ei->thread_slot_size;
         uint64_t rw = ei->libos_stack_size + TCS_SIZE;
         mprotect((void *)(slot + PAGE_SIZE), rw, PROT_READ | PROT_WRITE);
-        measure_add(&m, slot + PAGE_SIZE, rw / PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
+        measure_zero(&m, slot + PAGE_SIZE, rw / PAGE_SIZE, PROT_READ | PROT_WRITE);
         struct tcs *tcs = (struct tcs *)enclave_tcs_addr(ei, t);
         tcs->self = tcs;
         tcs->entry = entry;

@@ -204,8 +204,31 @@ static void test_system_files(void)
     section_end();
 }
 
+/* cmdline is argv, NUL separated; environ holds the environment the program started with. */
+static void test_cmdline_environ(int argc, char **argv)
+{
+    section_begin("/proc/self/cmdline and environ");
+    char want[4096];
+    size_t len = 0;
+    for (int i = 0; i < argc && len < sizeof(want) - 256; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        memcpy(want + len, argv[i], n);
+        len += n;
+    }
+    ssize_t got = slurp("/proc/self/cmdline");
+    CHECK(got == (ssize_t)len && memcmp(text, want, len) == 0);
+    got = slurp("/proc/self/environ");
+    int found = 0;
+    for (ssize_t i = 0; i < got; i += (ssize_t)strlen(text + i) + 1)
+        if (!strcmp(text + i, "CONFORMANCE_ENV=hello"))
+            found = 1;
+    CHECK(got > 0 && text[got - 1] == '\0' && found);
+    section_end();
+}
+
 int main(int argc, char **argv)
 {
+    test_cmdline_environ(argc, argv);
     test_maps();
     test_exe(argv[0]);
     test_stat_status();

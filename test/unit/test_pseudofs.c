@@ -233,6 +233,26 @@ pid_t process_ppid(struct process *p)
     return 1;
 }
 
+/* The process's "initial stack" strings for cmdline/environ; the vm stubs call every
+ * address readable except one page, which plays an unmapped range. */
+static char fake_args[] = "/bin/hello\0-v\0HOME=/root\0";
+static int vm_locked;
+
+void vm_lock(struct vm_space *vm)
+{
+    vm_locked++;
+}
+
+void vm_unlock(struct vm_space *vm)
+{
+    vm_locked--;
+}
+
+bool vm_range_ok_locked(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
+{
+    return addr >= (uint64_t)fake_args && addr + len <= (uint64_t)fake_args + sizeof(fake_args);
+}
+
 size_t vm_format_maps(struct vm_space *vm, char *buf, size_t size)
 {
     size_t n = strlen(canned_maps);
@@ -511,8 +531,11 @@ static void test_procfs(void)
 
     read_all(root, "2/comm", 4096);
     CHECK_STR(content, "hello\n");
-    CHECK_EQ(read_all(root, "2/cmdline", 4096), 11);
-    CHECK_STR(content, "/bin/hello");
+    CHECK_EQ(read_all(root, "2/cmdline", 4096), 14);
+    CHECK(memcmp(content, "/bin/hello\0-v\0", 14) == 0);
+    CHECK_EQ(read_all(root, "2/environ", 4096), 11);
+    CHECK(memcmp(content, "HOME=/root\0", 11) == 0);
+    CHECK_EQ(vm_locked, 0);
     CHECK_EQ(read_link(root, "2/exe"), 10);
     CHECK_STR(link_buf, "/bin/hello");
     CHECK_EQ(read_link(root, "2/cwd"), 5);
@@ -747,6 +770,10 @@ int main(void)
     fd_files[5].inode = &file_inode;
     fsctx.umask = 027;
     proc.exe_path = "/bin/hello";
+    proc.arg_start = (uint64_t)fake_args;
+    proc.arg_end = proc.arg_start + 14;
+    proc.env_start = proc.arg_end;
+    proc.env_end = proc.env_start + 11;
     memcpy(proc.comm, "hello", 6);
     proc.start_ns = 1000000000;
     proc.nr_threads = 1;

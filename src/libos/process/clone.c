@@ -59,14 +59,10 @@ struct clone_args {
 /* Starts `th` on a new slot with `regs`. */
 static int start_thread(struct thread *th, const struct cpu_regs *regs)
 {
-    long slot = slot_alloc(th);
-    if (slot < 0)
-        return (int)slot;
-    th->tcs_index = (uint64_t)slot;
     th->start_regs = *regs;
     th->sigmask = current_thread()->sigmask;
     thread_link(th);
-    int rc = slot_start_host_thread((uint64_t)slot);
+    int rc = slot_assign(th);
     if (rc) {
         spin_lock(&proc_lock);
         struct thread **tp = &th->proc->threads;
@@ -75,7 +71,6 @@ static int start_thread(struct thread *th, const struct cpu_regs *regs)
         *tp = th->next;
         th->proc->nr_threads--;
         spin_unlock(&proc_lock);
-        slot_free((uint64_t)slot);
     }
     return rc;
 }

@@ -13,7 +13,7 @@
  *
  * The host thread of slot 0 carries the first program for ECALL_RUN. When its guest thread
  * leaves, that host thread waits until the first program has exited, then returns its wait
- * status from ECALL_RUN; other slots' host threads just end.
+ * status from ECALL_RUN; other slots' host threads park as idle slots (sched/slots.c).
  */
 #include "arch/arch.h"
 #include "ipc/futex.h"
@@ -217,10 +217,8 @@ void thread_exit(int status)
     uint64_t slot = tcs->index;
     tcs->thread = NULL;
     kfree(th);
-    if (slot != 0) {
-        slot_free(slot);
-        enclave_exit(0);
-    }
+    if (slot != 0)
+        slot_park_idle(tcs); /* this host thread waits for the next new guest thread */
     /* Slot 0: ECALL_RUN returns once the first program has exited. It parks here with no
      * thread of its own (so thread_park's OCALL needs only the slot). */
     struct thread parked = {.tcs_index = 0};

@@ -63,17 +63,24 @@ long build_initial_stack(struct vm_space *vm, const struct elf_image *img, const
     })
     uint64_t at_platform = PUSH_STR("x86_64");
     uint64_t at_execfn = PUSH_STR(execfn);
+    uint64_t env_end = (uint64_t)p;
     uint64_t *env_ptrs = kmalloc((envc + argc + 1) * sizeof(uint64_t));
     if (!env_ptrs)
         return -ENOMEM;
     uint64_t *arg_ptrs = env_ptrs + envc;
     for (size_t i = envc; i-- > 0;)
         env_ptrs[i] = PUSH_STR(envp[i]);
+    uint64_t env_start = (uint64_t)p;
     for (size_t i = argc; i-- > 0;)
         arg_ptrs[i] = PUSH_STR(argv[i]);
 #undef PUSH_STR
 
     struct process *proc = current_process();
+    /* The strings are contiguous, argv's then envp's, as Linux lays them out. */
+    proc->arg_start = (uint64_t)p;
+    proc->arg_end = env_start;
+    proc->env_start = env_start;
+    proc->env_end = env_end;
     uint32_t r[4];
     cpuid(1, 0, r);
     uint64_t auxv[][2] = {

@@ -50,6 +50,9 @@ struct process {
     char comm[16];             /* PR_SET_NAME; the executable's base name at exec */
     uint64_t start_ns;         /* monotonic time the process started */
     bool did_exec;             /* has called execve (setpgid's EACCES) */
+    /* Where the initial stack holds the argument and environment strings (for
+     * /proc/[pid]/cmdline and environ); set at exec, in the process's own memory. */
+    uint64_t arg_start, arg_end, env_start, env_end;
     bool child_subreaper;      /* PR_SET_CHILD_SUBREAPER: orphaned descendants come here */
     bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS */
 

@@ -57,6 +57,14 @@ void thread_wake(struct thread *th, bool kick);
 
 /* Thread slots (one TCS, LibOS stack and host thread each). Slot 0 is the runtime's main
  * thread. */
+/* Gives `th` a slot and gets it running there (th->tcs_index set; th->start_regs must be
+ * ready): an idle slot's parked host thread, or a new host thread. -EAGAIN when
+ * max_num_of_threads are in use or the host refuses a thread. */
+int slot_assign(struct thread *th);
+struct tcs;
+/* The current guest thread has ended: park this host thread in its slot until slot_assign
+ * hands it a new guest thread, which it then runs. Does not return. */
+__noreturn void slot_park_idle(struct tcs *tcs);
 void slots_init(uint64_t num_slots);
 /* A free slot, reserved for `th`, or -EAGAIN when max_num_of_threads are in use. */
 long slot_alloc(struct thread *th);

@@ -14,9 +14,9 @@
  * open file's or the cwd's inode itself, as Linux does, so /dev/stdin works for the
  * standard streams, which have no path.
  *
- * cmdline and environ: struct process does not record where the initial stack's argument
- * and environment strings are, so cmdline is the executable's path and environ is empty
- * until it does (arg_start/arg_end/env_start/env_end, as Linux's mm has).
+ * cmdline and environ: the initial stack's argument and environment strings, read from the
+ * process's memory (struct process records where they are, as Linux's mm does); a zombie
+ * shows none.
  *
  * Every generator looks the process up by pid when the file is read (-ESRCH once it is
  * gone) and reads fields its own threads write without a lock: exe_path and comm change
@@ -255,21 +255,47 @@ static int status_gen(const struct pseudo_args *a, struct seqbuf *out)
     return 0;
 }
 
+/* Copies [start, end) of the process's memory (its initial stack's strings) into `out`, if
+ * it is still mapped readable; an exited process or an unmapped range gives nothing. */
+static int copy_process_memory(struct process *p, uint64_t start, uint64_t end,
+                               struct seqbuf *out)
+{
+    if (!p->vm || end <= start || end - start > (1U << 21))
+        return 0;
+    size_t len = (size_t)(end - start);
+    char *dst = seq_reserve(out, len);
+    if (!dst)
+        return -ENOMEM;
+    vm_lock(p->vm);
+    bool ok = vm_range_ok_locked(p->vm, start, len, PROT_READ);
+    if (ok)
+        memcpy(dst, (const void *)start, len); /* all processes share the address space */
+    vm_unlock(p->vm);
+    if (ok)
+        out->len += len;
+    return 0;
+}
+
 static int cmdline_gen(const struct pseudo_args *a, struct seqbuf *out)
 {
     struct process *p = get_proc(a);
 
     if (!p)
         return -ESRCH;
-    if (p->exe_path)
-        seq_write(out, p->exe_path, strlen(p->exe_path) + 1);
+    int rc = copy_process_memory(p, p->arg_start, p->arg_end, out);
     put_proc(p);
-    return 0;
+    return rc;
 }
 
 static int environ_gen(const struct pseudo_args *a, struct seqbuf *out)
 {
-    return pid_exists(a) ? 0 : -ESRCH;
+    struct process *p = get_proc(a);
+
+    if (!p)
+        return -ESRCH;
+    int rc = copy_process_memory(p, p->env_start, p->env_end, out);
+    put_proc(p);
+    return rc;
 }
 
 static int comm_gen(const struct pseudo_args *a, struct seqbuf *out)
