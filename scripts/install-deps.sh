@@ -3,5 +3,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# Build: the toolchain, musl, BearSSL, jansson. Tests: strace (the interception proof), jq
+# (editing Occlum.json), and the Debian programs test/apps/ runs inside the enclave.
 apt-get install -y -q --no-install-recommends \
-    build-essential musl-tools libbearssl-dev libjansson-dev strace jq binutils coreutils
+    build-essential musl-tools libbearssl-dev libjansson-dev strace jq binutils coreutils \
+    python3 sqlite3 lua5.4 busybox openssl gzip dash libc-bin

@@ -8,8 +8,11 @@
 #                both must end with the listed status, and where the list says so the
 #                enclave's stdout must equal the native run's byte for byte
 #   busybox      test/apps/busybox.sh: Debian's busybox-static inside vs native
+#   apps         test/apps/debian.sh: Debian's dynamic programs (python3, sqlite3, lua5.4,
+#                busybox, coreutils, openssl, gzip) inside vs native
 #   strace       test/strace_test.sh: guest syscalls never reach the host
 #   errors       test/run_errors.sh: what `occlum run` says when a program cannot start or dies
+#   leak         test/spawn_leak.sh: 1,000 spawns inside leak no fds, threads or host threads
 #
 # Output: one line per test, "ok - NAME" or "not ok - NAME" (with "#   " diagnostics after a
 # failure), then exactly one last line "N passed, M failed"; the exit status is nonzero if
@@ -18,13 +21,13 @@
 # Environment (all optional):
 #   BUILD=build          the build directory
 #   OCCLUM=...           the CLI (default $BUILD/bin/occlum)
-#   SUITES="unit cli conformance busybox strace errors"   which suites to run
+#   SUITES="unit cli conformance busybox apps strace errors leak"   which suites to run
 #   SKIP_ENCLAVE=1       run only the native legs (enclave legs are reported as skipped and
 #                        counted neither way); for working on tests without the LibOS
 #   TEST_TIMEOUT=60      seconds per program run
 #
-# Sub-scripts (busybox.sh, strace_test.sh) follow the same line format; this script counts
-# their "ok - " / "not ok - " lines.
+# Sub-scripts (busybox.sh, debian.sh, strace_test.sh) follow the same line format; this script
+# counts their "ok - " / "not ok - " lines.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -35,7 +38,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export BUILD
 export OCCLUM=${OCCLUM:-$BUILD/bin/occlum}
 export TEST_TIMEOUT=${TEST_TIMEOUT:-60}
-SUITES=${SUITES:-unit cli conformance busybox strace errors}
+SUITES=${SUITES:-unit cli conformance busybox apps strace errors leak}
 SKIP_ENCLAVE=${SKIP_ENCLAVE:-0}
 export SKIP_ENCLAVE
 VARIANTS=${CONF_VARIANTS:-glibc-pie glibc-nopie musl}
@@ -292,13 +295,21 @@ if want_suite conformance; then
     fi
 fi
 
-# --- (d) busybox, (e) strace -------------------------------------------------------------------
+# --- (d) busybox, apps, (e) strace ----------------------------------------------------------------
 
 if want_suite busybox; then
     if [ "$SKIP_ENCLAVE" = 1 ]; then
         echo "# skipped: busybox (SKIP_ENCLAVE=1)"
     else
         run_script_suite busybox 400 bash test/apps/busybox.sh
+    fi
+fi
+
+if want_suite apps; then
+    if [ "$SKIP_ENCLAVE" = 1 ]; then
+        echo "# skipped: apps (SKIP_ENCLAVE=1)"
+    else
+        run_script_suite apps 400 bash test/apps/debian.sh
     fi
 fi
 
@@ -315,6 +326,14 @@ if want_suite errors; then
         echo "# skipped: errors (SKIP_ENCLAVE=1)"
     else
         run_script_suite errors 300 bash test/run_errors.sh
+    fi
+fi
+
+if want_suite leak; then
+    if [ "$SKIP_ENCLAVE" = 1 ]; then
+        echo "# skipped: leak (SKIP_ENCLAVE=1)"
+    else
+        run_script_suite leak 300 bash test/spawn_leak.sh
     fi
 fi
 

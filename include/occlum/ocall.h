@@ -42,7 +42,9 @@
     X(HOSTFS_READLINKAT, ocall_hostfs)                                                         \
     X(HOSTFS_SYMLINKAT, ocall_hostfs)                                                          \
     X(HOSTFS_FTRUNCATE, ocall_hostfs)                                                          \
-    X(HOSTFS_FSYNC, ocall_hostfs)
+    X(HOSTFS_FSYNC, ocall_hostfs)                                                              \
+    X(POLL, ocall_poll)                                                                        \
+    X(LSEEK, ocall_lseek)
 
 enum ocall_id {
 #define OCALL_ENUM(name, st) OCALL_##name,
@@ -100,13 +102,44 @@ struct ocall_ioctl {
     uint64_t len;
 };
 
-/* FSTAT of a host fd: what kind of file it is (the LibOS keeps only the type bits). */
+/* LSEEK of a host fd the LibOS may use (the standard streams, hostfs's): the new offset. */
+struct ocall_lseek {
+    int64_t ret;
+    int32_t fd;
+    int32_t whence; /* SEEK_SET, SEEK_CUR, SEEK_END */
+    int64_t offset;
+};
+
+/* FSTAT of a host fd: its type, permission bits, device number and size. */
 struct ocall_fstat {
     int64_t ret;
     int32_t fd;
     uint32_t mode;
     uint64_t rdev;
     int64_t size;
+};
+
+/*
+ * POLL: poll(2) on host fds (the standard streams, hostfs files), `nfds` (<= OCALL_POLL_MAX)
+ * struct ocall_pollfd records at OCALL_HDR_SIZE, `timeout_ms` in 0..OCALL_POLL_MAX_MS (the
+ * LibOS asks with 0: it never blocks in the host, see ipc/poll.h). The host polls only fds
+ * 0..2 and fds hostfs opened; any other gets POLLNVAL without being polled. ret: the number
+ * of records with revents != 0. The LibOS checks that each revents is a subset of what was
+ * asked plus POLLERR, POLLHUP, POLLNVAL, and that ret matches.
+ */
+#define OCALL_POLL_MAX    64
+#define OCALL_POLL_MAX_MS 1000
+struct ocall_poll {
+    int64_t ret;
+    uint32_t nfds;
+    uint32_t pad;
+    int64_t timeout_ms;
+};
+
+struct ocall_pollfd {
+    int32_t fd;
+    int16_t events;
+    int16_t revents;
 };
 
 /*
@@ -174,6 +207,8 @@ struct ocall_stat {
 
 _Static_assert(sizeof(struct ocall_hostfs) <= OCALL_HDR_SIZE, "ocall_hostfs");
 _Static_assert(sizeof(struct ocall_rw) <= OCALL_HDR_SIZE, "ocall_rw");
+_Static_assert(sizeof(struct ocall_poll) <= OCALL_HDR_SIZE, "ocall_poll");
+_Static_assert(sizeof(struct ocall_pollfd) == 8, "ocall_pollfd");
 _Static_assert(sizeof(struct ocall_stat) == 104, "ocall_stat");
 
 #endif /* OCCLUM_OCALL_H */

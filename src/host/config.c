@@ -23,6 +23,32 @@ static int parse_size(const char *key, const char *v, uint64_t *out)
     return 0;
 }
 
+/* hostfs sources of the loaded config (`mount hostfs TARGET SOURCE OPTIONS`). */
+static char **hostfs_sources;
+static size_t n_hostfs_sources;
+
+int host_hostfs_source_allowed(const char *source)
+{
+    for (size_t i = 0; i < n_hostfs_sources; i++)
+        if (!strcmp(hostfs_sources[i], source))
+            return 1;
+    return 0;
+}
+
+static int remember_hostfs_source(const char *mount_line)
+{
+    char type[32], target[4096], source[4096];
+    if (sscanf(mount_line, "%31s %4095s %4095s", type, target, source) != 3 ||
+        strcmp(type, "hostfs"))
+        return 0;
+    char **v = realloc(hostfs_sources, (n_hostfs_sources + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    hostfs_sources = v;
+    v[n_hostfs_sources] = strdup(source);
+    return v[n_hostfs_sources++] ? 0 : -1;
+}
+
 int host_config_load(const char *path, struct host_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -74,8 +100,9 @@ int host_config_load(const char *path, struct host_config *cfg)
             }
             cfg->env_untrusted = names;
             names[cfg->n_env_untrusted++] = strdup(val);
-        } else if (strcmp(key, "entry_point") && strcmp(key, "env_default") &&
-                   strcmp(key, "mount")) {
+        } else if (!strcmp(key, "mount")) {
+            rc = remember_hostfs_source(val);
+        } else if (strcmp(key, "entry_point") && strcmp(key, "env_default")) {
             fprintf(stderr, "occlum: error: enclave.conf: unknown key '%s'\n", key);
             rc = -1;
         }

@@ -21,6 +21,9 @@ struct host_config {
     size_t n_env_untrusted;
 };
 
+/* True if `source` is the source of a hostfs mount line of the loaded config. */
+int host_hostfs_source_allowed(const char *source);
+
 /* Reads and checks build/enclave.conf; on error prints one line naming the problem. */
 int host_config_load(const char *path, struct host_config *cfg);
 

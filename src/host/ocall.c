@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <sched.h>
@@ -188,6 +189,17 @@ static int fd_known(int fd)
            (__atomic_load_n(&hostfs_fds[fd / 64], __ATOMIC_RELAXED) >> (fd % 64)) & 1;
 }
 
+static void do_lseek(void *buf)
+{
+    struct ocall_lseek *a = buf;
+    if (!((a->fd >= 0 && a->fd <= 2) || fd_known(a->fd)) || a->whence < 0 || a->whence > 2) {
+        a->ret = -EINVAL;
+        return;
+    }
+    off_t r = lseek(a->fd, a->offset, a->whence);
+    a->ret = r < 0 ? neg_errno() : r;
+}
+
 /* The request's paths, checked to be NUL terminated inside the buffer; NULL if not. */
 static const char *req_path(struct ocall_hostfs *a, int which)
 {
@@ -286,12 +298,20 @@ static void do_hostfs_open_root(void *buf)
         a->ret = -EINVAL;
         return;
     }
+    /* Only a directory the measured config mounts: the enclave asks for nothing else. */
+    if (!host_hostfs_source_allowed(p)) {
+        a->ret = -EACCES;
+        return;
+    }
     int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= HOSTFS_FD_LIMIT) {
+        close(fd);
+        a->ret = -EMFILE;
+        return;
+    }
     a->ret = fd < 0 ? neg_errno() : fd;
     if (fd >= 0)
         fd_mark(fd, 1);
-    if (fd >= HOSTFS_FD_LIMIT)
-        a->ret = -EMFILE;
 }
 
 static void do_hostfs_openat(void *buf)
@@ -496,6 +516,37 @@ static void do_hostfs_fsync(void *buf)
     a->ret = fsync(a->dirfd) < 0 ? neg_errno() : 0;
 }
 
+/* POLL: only the standard streams and hostfs's fds are polled; others are POLLNVAL. */
+static void do_poll(void *buf)
+{
+    struct ocall_poll *a = buf;
+    struct ocall_pollfd *r = (struct ocall_pollfd *)DATA(buf);
+    uint32_t n = a->nfds;
+    int64_t timeout = a->timeout_ms;
+    if (n > OCALL_POLL_MAX || timeout < 0 || timeout > OCALL_POLL_MAX_MS) {
+        a->ret = -EINVAL;
+        return;
+    }
+    struct pollfd p[OCALL_POLL_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        int fd = r[i].fd;
+        p[i].fd = (fd >= 0 && fd <= 2) || fd_known(fd) ? fd : -1;
+        p[i].events = r[i].events;
+        p[i].revents = 0;
+    }
+    int rc = poll(p, n, (int)timeout);
+    if (rc < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    int count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        r[i].revents = p[i].fd < 0 ? POLLNVAL : p[i].revents;
+        count += r[i].revents != 0;
+    }
+    a->ret = count;
+}
+
 void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_WRITE] = do_write,
     [OCALL_READ] = do_read,
@@ -524,6 +575,8 @@ void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_HOSTFS_SYMLINKAT] = do_hostfs_symlinkat,
     [OCALL_HOSTFS_FTRUNCATE] = do_hostfs_ftruncate,
     [OCALL_HOSTFS_FSYNC] = do_hostfs_fsync,
+    [OCALL_POLL] = do_poll,
+    [OCALL_LSEEK] = do_lseek,
 };
 
 void host_ocall_dispatch(long id, void *buf)

@@ -103,13 +103,46 @@ ssize_t host_write(int host_fd, const void *buf, size_t len)
     return (ssize_t)len;
 }
 
-int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev);
-int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev)
+struct file;
+int host_poll(int host_fd, unsigned int events, unsigned int *revents);
+void poll_file_release(struct file *f);
+
+/* The host's poll answer: fd 0 readable, the others writable. */
+int host_poll(int host_fd, unsigned int events, unsigned int *revents)
+{
+    *revents = events & (host_fd == 0 ? 0x1 : 0x4);
+    return 0;
+}
+
+/* No epoll in these tests: nothing watches a file. */
+void poll_file_release(struct file *f)
+{
+    (void)f;
+}
+
+struct host_stat {
+    uint32_t type;
+    uint32_t perm;
+    uint64_t rdev;
+    int64_t size;
+};
+int host_fstat(int host_fd, struct host_stat *st);
+int64_t host_lseek(int host_fd, int64_t offset, int whence);
+
+int host_fstat(int host_fd, struct host_stat *st)
 {
     /* fd 1 plays a terminal (a character device, like /dev/pts/0); the others pipes. */
-    *type = host_fd == 1 ? 0020000 : 0010000;
-    *rdev = host_fd == 1 ? 0x8800 : 0;
+    st->type = host_fd == 1 ? 0020000 : 0010000;
+    st->perm = host_fd == 1 ? 0620 : 0600;
+    st->rdev = host_fd == 1 ? 0x8800 : 0;
+    st->size = 0;
     return 0;
+}
+
+/* Not reached: no stream here is a regular file. */
+int64_t host_lseek(int host_fd, int64_t offset, int whence)
+{
+    return -29; /* -ESPIPE */
 }
 
 int host_ioctl(int host_fd, unsigned long request, void *out, size_t len)

@@ -226,6 +226,7 @@ int main(void)
     CHECK_EQ(hostfs_mount(NULL, NULL, &sb), -EINVAL);
     CHECK_EQ(hostfs_mount("/nonexistent/dir", NULL, &sb), -ENOENT);
     CHECK_EQ(hostfs_mount("/etc/passwd", NULL, &sb), -ENOTDIR);
+    CHECK_EQ(hostfs_mount("/tmp", NULL, &sb), -EACCES); /* not a configured source */
     CHECK_EQ(hostfs_mount(dir, NULL, &sb), 0);
     root = sb->root;
     CHECK(S_ISDIR(root->mode));

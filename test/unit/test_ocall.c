@@ -186,19 +186,23 @@ static void set_clock(int64_t sec, int64_t nsec)
     lie_hdr_len = sizeof(c);
 }
 
-static void set_fstat(uint32_t mode)
+static void set_fstat_size(uint32_t mode, int64_t size)
 {
-    struct ocall_fstat f = {.mode = mode, .rdev = 0x8801};
+    struct ocall_fstat f = {.mode = mode, .rdev = 0x8801, .size = size};
 
     memcpy(lie_hdr, &f, sizeof(f));
     lie_hdr_len = sizeof(f);
 }
 
+static void set_fstat(uint32_t mode)
+{
+    set_fstat_size(mode, 0);
+}
+
 static void test_mem_time_misc(void)
 {
     struct timespec ts = {7, 7};
-    uint32_t type = 0;
-    uint64_t rdev = 0;
+    struct host_stat hst;
     unsigned char out[64];
 
     /* A memory call answers 0 or -errno: a positive answer is a lie. */
@@ -235,15 +239,24 @@ static void test_mem_time_misc(void)
     /* fstat: a type that does not exist. */
     reset(0);
     set_fstat(0);
-    CHECK_EQ(host_fstat(1, &type, &rdev), -EIO);
+    CHECK_EQ(host_fstat(1, &hst), -EIO);
     reset(0);
     set_fstat(0170000);
-    CHECK_EQ(host_fstat(1, &type, &rdev), -EIO);
+    CHECK_EQ(host_fstat(1, &hst), -EIO);
+    reset(0);
+    set_fstat_size(S_IFREG | 0644, -1); /* a negative size */
+    CHECK_EQ(host_fstat(1, &hst), -EIO);
+    reset(0);
+    set_fstat_size(S_IFREG | 04644, 35);
+    CHECK_EQ(host_fstat(1, &hst), 0);
+    CHECK_EQ(hst.type, S_IFREG);
+    CHECK_EQ(hst.perm, 04644);
+    CHECK_EQ(hst.size, 35);
     reset(0);
     set_fstat(S_IFCHR | 0620);
-    CHECK_EQ(host_fstat(1, &type, &rdev), 0);
-    CHECK_EQ(type, S_IFCHR);
-    CHECK_EQ(rdev, 0x8801);
+    CHECK_EQ(host_fstat(1, &hst), 0);
+    CHECK_EQ(hst.type, S_IFCHR);
+    CHECK_EQ(hst.rdev, 0x8801);
 
     /* ioctl: 0 or -errno; the output is exactly len bytes. */
     reset(36);

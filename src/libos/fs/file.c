@@ -9,6 +9,7 @@
  * threads work.
  */
 #include "fs/vfs.h"
+#include "ipc/poll.h"
 #include "fs/lock.h"
 #include "mm/mm.h"
 #include "uapi/errno.h"
@@ -103,6 +104,8 @@ void file_put(struct file *f)
         return;
     if (f->inode->locks)
         locks_release_file(f);
+    if (f->ops && f->ops->poll)
+        poll_file_release(f); /* every epoll watching this open file forgets it */
     if (f->ops && f->ops->release)
         f->ops->release(f);
     inode_put(f->inode);

@@ -43,6 +43,7 @@ struct super_block;
 struct iattr;
 struct statfs;
 struct file_lock;
+struct poll_table;
 
 /*
  * Called by inode_ops.iterate for each entry, in order. `pos` is the position just after
@@ -143,6 +144,11 @@ struct file_ops {
     /* Positional write (also what write(2) uses on seekable files, at the position or, for
      * O_APPEND, at the end); NULL if not seekable or not writable. */
     ssize_t (*pwrite)(struct file *f, const void *buf, size_t len, uint64_t off);
+    /* Readiness (ipc/poll.h has the contract): returns the POLL* bits that hold now and, if
+     * pt is not NULL, registers the caller on the object's poll heads with poll_wait. NULL:
+     * always readable and writable (and not watchable by epoll). A file type with this op
+     * calls poll_file_release(f) in its release op. */
+    unsigned int (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct super_block {

@@ -10,10 +10,14 @@
  *
  * Locking: pipe->lock guards everything in struct pipe; waiters park on `readers_wq` (for
  * data or the last writer leaving) and `writers_wq` (for room or the last reader leaving).
+ * poll/select/epoll watch `poll` (ipc/poll.h), notified after each change, never under
+ * pipe->lock. Readiness: the read end is readable with data, POLLHUP with no writer left; the
+ * write end is writable with room for PIPE_BUF bytes, POLLERR with no reader left.
  */
 #include "fs/fdtable.h"
 #include "fs/fs.h"
 #include "fs/vfs.h"
+#include "ipc/poll.h"
 #include "mm/mm.h"
 #include "process/process.h"
 #include "sched/sched.h"
@@ -37,6 +41,7 @@ struct pipe {
     int writers;     /* open write ends */
     struct waitq readers_wq;
     struct waitq writers_wq;
+    struct poll_head poll;
 };
 
 static struct super_block pipe_sb = {.dev = 0xc};
@@ -73,8 +78,10 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
     p->head = (p->head + n) % p->size;
     p->len -= n;
     spin_unlock(&p->lock);
-    if (n)
+    if (n) {
         waitq_wake_all(&p->writers_wq);
+        poll_notify(&p->poll, POLLOUT | POLLWRNORM);
+    }
     return (ssize_t)n;
 }
 
@@ -125,6 +132,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t 
         done += n;
         spin_unlock(&p->lock);
         waitq_wake_all(&p->readers_wq);
+        poll_notify(&p->poll, POLLIN | POLLRDNORM);
         spin_lock(&p->lock);
     }
     spin_unlock(&p->lock);
@@ -144,9 +152,32 @@ static long pipe_ioctl(struct file *f, unsigned long request, unsigned long uarg
     return copy_to_user((void *)uarg, &n, sizeof(n));
 }
 
+static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
+{
+    struct pipe *p = f->inode->priv;
+    unsigned int acc = f->flags & O_ACCMODE, mask = 0;
+    poll_wait(pt, &p->poll);
+    spin_lock(&p->lock);
+    if (acc != O_WRONLY) {
+        if (p->len > 0)
+            mask |= POLLIN | POLLRDNORM;
+        if (p->writers == 0)
+            mask |= POLLHUP;
+    }
+    if (acc != O_RDONLY) {
+        if (p->size - p->len >= PIPE_BUF)
+            mask |= POLLOUT | POLLWRNORM;
+        if (p->readers == 0)
+            mask |= POLLERR;
+    }
+    spin_unlock(&p->lock);
+    return mask;
+}
+
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->inode->priv;
+    poll_file_release(f);
     spin_lock(&p->lock);
     if ((f->flags & O_ACCMODE) == O_RDONLY)
         p->readers--;
@@ -155,11 +186,13 @@ static void pipe_release(struct file *f)
     spin_unlock(&p->lock);
     waitq_wake_all(&p->readers_wq);
     waitq_wake_all(&p->writers_wq);
+    poll_notify(&p->poll, 0);
 }
 
 static void pipe_inode_release(struct inode *inode)
 {
     struct pipe *p = inode->priv;
+    poll_head_destroy(&p->poll);
     kfree(p->buf);
     kfree(p);
 }
@@ -179,6 +212,7 @@ static const struct file_ops pipe_fops = {
     .write = pipe_write,
     .ioctl = pipe_ioctl,
     .release = pipe_release,
+    .poll = pipe_poll,
 };
 
 static const struct inode_ops pipe_iops = {
@@ -204,6 +238,7 @@ static long do_pipe2(int *ufds, int flags)
     p->readers = p->writers = 1;
     waitq_init(&p->readers_wq);
     waitq_init(&p->writers_wq);
+    poll_head_init(&p->poll);
     uint64_t ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
     inode = inode_alloc(&pipe_sb, ino, S_IFIFO | 0600, 0, &pipe_iops, &pipe_fops);
     if (!inode)

@@ -158,9 +158,11 @@ int urange_map(const struct vm_space *owner, uint64_t *addr, uint64_t len, enum 
         if (!(a && urange_contains(a, len) && ext_free(a, a + len))) {
             a = find_gap(len);
             if (!a) {
-                static bool logged; /* guarded by urange_lock; once: programs probe */
+                /* Once, and as a warning: programs probe with big reservations and fall
+                 * back (glibc reserves 128 MiB for each thread's malloc arena). */
+                static bool logged; /* guarded by urange_lock */
                 if (!logged)
-                    log_error("user range exhausted (%lu bytes asked): raise "
+                    log_warn("user range exhausted (%lu bytes asked): raise "
                               "resource_limits.user_space_size in Occlum.json",
                               (unsigned long)len);
                 logged = true;

@@ -135,7 +135,7 @@ int host_ioctl(int host_fd, unsigned long request, void *out, size_t len)
     return (int)rc;
 }
 
-int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev)
+int host_fstat(int host_fd, struct host_stat *st)
 {
     struct ocall_fstat *a = host_buf();
     struct ocall_fstat req = {.fd = host_fd};
@@ -152,14 +152,58 @@ int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev)
         log_error("host returned an invalid file type %#x", t);
         return -EIO;
     }
-    *type = t;
-    *rdev = ans.rdev;
+    if (ans.size < 0) {
+        log_error("host returned a negative file size");
+        return -EIO;
+    }
+    st->type = t;
+    st->perm = ans.mode & 07777;
+    st->rdev = ans.rdev;
+    st->size = ans.size;
     return 0;
+}
+
+int64_t host_lseek(int host_fd, int64_t offset, int whence)
+{
+    struct ocall_lseek *a = host_buf();
+    struct ocall_lseek req = {.fd = host_fd, .whence = whence, .offset = offset};
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_LSEEK, a);
+    int64_t ret = a->ret;
+    return check_ret(ret, INT64_MAX, "lseek");
 }
 
 void host_sched_yield(void)
 {
     ocall(OCALL_SCHED_YIELD, host_buf());
+}
+
+int host_poll(int host_fd, unsigned int events, unsigned int *revents)
+{
+    /* POLLERR, POLLHUP, POLLNVAL: what poll(2) may report without being asked. */
+    const unsigned int always = 0x0008 | 0x0010 | 0x0020;
+    struct ocall_poll *a = host_buf();
+    struct ocall_pollfd *r = host_data();
+    struct ocall_poll req = {.nfds = 1, .timeout_ms = 0};
+    struct ocall_pollfd rec = {.fd = host_fd, .events = (int16_t)events};
+    if (events > 0xffff)
+        return -EINVAL;
+    memcpy(r, &rec, sizeof(rec));
+    memcpy(a, &req, sizeof(req));
+    ocall(OCALL_POLL, a);
+    long rc = check_ret(__atomic_load_n(&a->ret, __ATOMIC_RELAXED), 1, "poll");
+    if (rc < 0)
+        return (int)rc;
+    struct ocall_pollfd ans;
+    memcpy(&ans, r, sizeof(ans));
+    unsigned int got = (uint16_t)ans.revents;
+    if ((got & ~(events | always)) || (rc == 1) != (got != 0)) {
+        log_error("host answered poll with revents %#x for events %#x (ret %ld): I/O error",
+                  got, events, rc);
+        return -EIO;
+    }
+    *revents = got;
+    return 0;
 }
 
 ssize_t host_pwrite(int host_fd, const void *buf, size_t len, uint64_t offset)

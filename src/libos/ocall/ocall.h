@@ -28,10 +28,20 @@ int host_clock_gettime(int clock, struct timespec *ts);
 int host_nanosleep(int clock, const struct timespec *ts);
 /* TCGETS / TIOCGWINSZ on a host fd; `out` receives exactly `len` bytes on success. */
 int host_ioctl(int host_fd, unsigned long request, void *out, size_t len);
-/* The type bits (S_IFMT) and device number of a host fd; any other type the host claims is
- * -EIO. */
-int host_fstat(int host_fd, uint32_t *type, uint64_t *rdev);
+/* What the LibOS takes from a host fd's fstat. */
+struct host_stat {
+    uint32_t type; /* S_IFMT bits: one of the file types Linux has, else the call is -EIO */
+    uint32_t perm; /* mode & 07777 */
+    uint64_t rdev;
+    int64_t size;  /* >= 0 */
+};
+int host_fstat(int host_fd, struct host_stat *st);
+/* lseek on a host fd the LibOS may use: the new offset (>= 0) or -errno. */
+int64_t host_lseek(int host_fd, int64_t offset, int whence);
 void host_sched_yield(void);
+/* poll(2) of one host fd with a zero timeout: 0 and its revents in *revents (a subset of
+ * `events` | POLLERR | POLLHUP | POLLNVAL; anything else the host answers is -EIO). */
+int host_poll(int host_fd, unsigned int events, unsigned int *revents);
 
 /* Writes up to len bytes at `offset` of a host fd; returns bytes written (never more). */
 ssize_t host_pwrite(int host_fd, const void *buf, size_t len, uint64_t offset);

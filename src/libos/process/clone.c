@@ -234,6 +234,8 @@ long thread_enter_slot(struct tcs *tcs)
     if (!th || tcs->index == 0)
         return ECALL_ERR_BADARG;
     tcs->thread = th;
+    if (th->kthread_fn)
+        th->kthread_fn(); /* a LibOS kernel thread (time/timer.c): never returns */
     tcs->exception_entry = (uint64_t)libos_exception_entry;
     tcs->ssa.regs = th->start_regs;
     thread_check_killed();

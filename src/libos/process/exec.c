@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/printf.h"
 #include "util/string.h"
+#include "time/timer.h"
 #include "util/uaccess.h"
 
 #define ARG_MAX  (2 * 1024 * 1024)
@@ -190,6 +191,7 @@ static void exec_commit(struct process *p, struct vm_space *new_vm)
             *ka = (struct k_sigaction){0};
     }
     spin_unlock(&p->sighand.lock);
+    timers_exec(p); /* POSIX timers go; itimers and alarm survive exec, as on Linux */
     current_thread()->altstack = (stack_t){.ss_flags = SS_DISABLE};
     p->did_exec = true;
     current_thread()->clear_child_tid = 0;

@@ -23,6 +23,7 @@
 #include "signal/signal.h"
 #include "syscall/syscall.h"
 #include "time/time.h"
+#include "time/timer.h"
 #include "uapi/errno.h"
 #include "util/log.h"
 #include "util/string.h"
@@ -95,6 +96,7 @@ static bool parent_autoreaps(struct process *parent)
 /* The last thread is gone: release everything but the struct, and become a zombie. */
 static void process_teardown(struct process *p)
 {
+    timers_process_exit(p); /* first, with no lock held: its timers stop firing */
     bool borrowed = p->vm_borrowed;
     process_release_resources(p);
     if (borrowed)

@@ -30,6 +30,10 @@
 #define NSEC_PER_USEC 1000ULL
 #define KTIME_MAX     ((uint64_t)INT64_MAX) /* deadlines saturate here (Linux: KTIME_MAX) */
 
+/* The shortest period the queue uses for an interval timer: a shorter one would keep the
+ * service thread firing back-to-back. The guest still sees the interval it asked for. */
+#define TIMER_MIN_PERIOD_NS 100000ULL
+
 struct ktimer;
 
 /* Called with timers_lock held when `t` has expired `count` times (1 + overruns) since the
@@ -38,9 +42,9 @@ struct ktimer;
 typedef void (*ktimer_fn)(struct ktimer *t, uint64_t count);
 
 struct ktimer {
-    uint64_t deadline;  /* next expiry (monotonic ns); meaningful while armed */
-    uint64_t interval;  /* ns between expiries; 0: one-shot */
-    bool armed;         /* linked in the queue */
+    uint64_t deadline; /* next expiry (monotonic ns); meaningful while armed */
+    uint64_t interval; /* ns between expiries; 0: one-shot */
+    bool armed;        /* linked in the queue */
     struct ktimer *next, *prev;
     ktimer_fn expire;
 };
@@ -106,8 +110,5 @@ void timers_process_exit(struct process *p);
  * Call with no LibOS lock held.
  */
 void timers_exec(struct process *p);
-
-/* posix_timer.c, for timers_process_exit/timers_exec: frees every POSIX timer of p. */
-void posix_timers_release(struct process *p);
 
 #endif
