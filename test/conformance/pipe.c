@@ -71,6 +71,22 @@ static void *atomic_writer(void *arg)
     return NULL;
 }
 
+static char fifo_path[64];
+
+static void *late_fifo_writer(void *unused)
+{
+    (void)unused;
+    struct timespec ts = {0, 30 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    int fd = open(fifo_path, O_WRONLY);
+    if (fd >= 0) {
+        if (write(fd, "fifo", 4) != 4)
+            fd = -1;
+        close(fd);
+    }
+    return NULL;
+}
+
 static char child_path[4096];
 
 int main(int argc, char **argv)
@@ -168,6 +184,51 @@ int main(int argc, char **argv)
     CHECK(torn == 0);
     close(p[0]);
     close(p[1]);
+    section_end();
+
+    section_begin("pipe size");
+    CHECK_OK(pipe(p));
+    CHECK(fcntl(p[0], F_GETPIPE_SZ) == 65536);
+    CHECK(fcntl(p[1], F_SETPIPE_SZ, 100000) == 131072);
+    CHECK(fcntl(p[0], F_GETPIPE_SZ) == 131072);
+    CHECK(write(p[1], "sz", 2) == 2 && read(p[0], buf, 2) == 2 && !memcmp(buf, "sz", 2));
+    int fdz = open("/dev/null", O_RDONLY);
+    CHECK_ERR(fcntl(fdz, F_GETPIPE_SZ), EBADF);
+    close(fdz);
+    close(p[0]);
+    close(p[1]);
+    section_end();
+
+    section_begin("FIFOs");
+    snprintf(fifo_path, sizeof(fifo_path), "/tmp/conformance-fifo-%d", (int)getpid());
+    unlink(fifo_path);
+    CHECK_OK(mkfifo(fifo_path, 0600));
+    CHECK(stat(fifo_path, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK_ERR(open(fifo_path, O_WRONLY | O_NONBLOCK), ENXIO); /* no reader yet */
+    int rfd = open(fifo_path, O_RDONLY | O_NONBLOCK);           /* a reader never waits */
+    CHECK(rfd >= 0);
+    int wfd2 = open(fifo_path, O_WRONLY | O_NONBLOCK);
+    CHECK(wfd2 >= 0);
+    CHECK(write(wfd2, "named", 5) == 5);
+    CHECK(read(rfd, buf, sizeof(buf)) == 5 && !memcmp(buf, "named", 5));
+    close(wfd2);
+    CHECK(read(rfd, buf, sizeof(buf)) == 0); /* the writer left: end of file */
+    close(rfd);
+    /* A blocking open for reading waits until a writer opens. */
+    CHECK(pthread_create(&t, NULL, late_fifo_writer, NULL) == 0);
+    rfd = open(fifo_path, O_RDONLY);
+    CHECK(rfd >= 0);
+    size_t fifo_got = 0;
+    char fb[16] = {0};
+    while ((n = read(rfd, fb + fifo_got, sizeof(fb) - 1 - fifo_got)) > 0)
+        fifo_got += (size_t)n;
+    CHECK(fifo_got == 4 && !strcmp(fb, "fifo"));
+    pthread_join(t, NULL);
+    close(rfd);
+    int rw = open(fifo_path, O_RDWR); /* read-write never waits */
+    CHECK(rw >= 0);
+    close(rw);
+    CHECK_OK(unlink(fifo_path));
     section_end();
 
     section_begin("pipeline between spawned children");

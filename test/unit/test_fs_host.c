@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,33 @@ int host_poll(int host_fd, unsigned int events, unsigned int *revents)
 {
     *revents = events & (host_fd == 0 ? 0x1 : 0x4);
     return 0;
+}
+
+/* No pipes in these tests: a FIFO cannot be opened, no file is a pipe. */
+struct inode;
+int fifo_open(struct inode *inode, unsigned int flags, struct file **out);
+bool file_is_pipe(const struct file *f);
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, unsigned long want);
+
+int fifo_open(struct inode *inode, unsigned int flags, struct file **out)
+{
+    return -6; /* -ENXIO */
+}
+
+bool file_is_pipe(const struct file *f)
+{
+    return false;
+}
+
+long pipe_get_size(struct file *f)
+{
+    return -9; /* -EBADF */
+}
+
+long pipe_set_size(struct file *f, unsigned long want)
+{
+    return -9;
 }
 
 /* No epoll in these tests: nothing watches a file. */

@@ -171,6 +171,16 @@ static int follow_link(struct walk_state *w, struct inode *dir, struct inode **i
 
     if (++w->links > MAXSYMLINKS)
         return -ELOOP;
+    if (link->iops->get_link) {
+        ret = link->iops->get_link(link, &res);
+        if (ret == 0) {
+            inode_put(link);
+            *inode = res;
+            return 0;
+        }
+        if (ret != -EINVAL)
+            return ret;
+    }
     if (!link->iops->readlink)
         return -EIO;
     target = kmalloc(PATH_MAX);

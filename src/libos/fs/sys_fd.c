@@ -9,6 +9,7 @@
 #include "fs/fs_uapi.h"
 #include "fs/lock.h"
 #include "fs/vfs.h"
+#include "ipc/pipe.h"
 #include "util/uaccess.h"
 #include "syscall/syscall.h"
 #include "uapi/errno.h"
@@ -147,6 +148,9 @@ DEFINE_SYSCALL3(close_range, unsigned int, first, unsigned int, last, unsigned i
                                (flags & CLOSE_RANGE_CLOEXEC) != 0);
 }
 
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+
 DEFINE_SYSCALL3(fcntl, int, fd, unsigned int, cmd, unsigned long, arg)
 {
     struct fdtable *t = current_fdtable();
@@ -194,6 +198,13 @@ DEFINE_SYSCALL3(fcntl, int, fd, unsigned int, cmd, unsigned long, arg)
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
         ret = fcntl_lock(f, cmd, (struct flock *)arg);
+        break;
+    case F_SETPIPE_SZ:
+    case F_GETPIPE_SZ:
+        if (!file_is_pipe(f))
+            ret = -EBADF;
+        else
+            ret = cmd == F_GETPIPE_SZ ? pipe_get_size(f) : pipe_set_size(f, arg);
         break;
     default:
         log_info("fcntl command %u is not served", cmd);

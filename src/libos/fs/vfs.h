@@ -64,6 +64,10 @@ struct inode_ops {
     /* Copies the symlink target (not NUL terminated, at most len bytes); returns its full
      * length, which is < PATH_MAX. */
     long (*readlink)(struct inode *inode, char *buf, size_t len);
+    /* Optional, for "magic" links such as /proc/self/fd/N: the inode the link stands for,
+     * referenced, when it is not a path (a pipe, a standard stream). -EINVAL: follow the
+     * readlink text instead. */
+    int (*get_link)(struct inode *link, struct inode **out);
     /* Emits entries of a directory from *pos on, updating *pos; "." and ".." included. */
     int (*iterate)(struct inode *dir, uint64_t *pos, dir_emit_fn emit, void *ctx);
     /* Reads file data at off; 0 at or past the end. */

@@ -1,7 +1,13 @@
 /*
- * Pipes: pipe and pipe2. A pipe is a ring buffer in enclave memory shared by a read end and a
- * write end (two struct files on one inode); moving data between processes is a copy inside
- * the enclave, with no host call.
+ * Pipes: pipe and pipe2, and FIFOs (named pipes, mkfifo). A pipe is a ring buffer in enclave
+ * memory shared by read ends and write ends (struct files whose `priv` is the pipe); moving
+ * data between processes is a copy inside the enclave, with no host call.
+ *
+ * An anonymous pipe belongs to its own inode, freed with it. A FIFO's pipe is found by its
+ * file-system inode in `fifos` while any end is open, and freed (with any data left in it,
+ * as on Linux) when the last end closes. Opening a FIFO blocks until the other side is
+ * open too (fifo(7)): O_RDONLY waits for a writer, O_WRONLY for a reader (with O_NONBLOCK:
+ * a reader does not wait, a writer gets -ENXIO), O_RDWR never waits.
  *
  * Semantics (pipe(7)): a read of an empty pipe blocks until data arrives or every write end
  * is closed (then 0, end of file); a write blocks until there is room, and one of at most
@@ -17,6 +23,7 @@
 #include "fs/fdtable.h"
 #include "fs/fs.h"
 #include "fs/vfs.h"
+#include "ipc/pipe.h"
 #include "ipc/poll.h"
 #include "mm/mm.h"
 #include "process/process.h"
@@ -42,7 +49,16 @@ struct pipe {
     struct waitq readers_wq;
     struct waitq writers_wq;
     struct poll_head poll;
+    struct inode *fifo;   /* the FIFO's inode (referenced), NULL for an anonymous pipe */
+    struct pipe *next;    /* in `fifos`, guarded by fifos_lock */
+    struct waitq open_wq; /* FIFO opens waiting for the other side */
+    unsigned int reader_opens, writer_opens; /* ends ever opened: a peer that came and went
+                                              * still releases a waiting open, as on Linux */
 };
+
+/* FIFOs with an open end; fifos_lock nests outside pipe->lock. */
+static spinlock_t fifos_lock = SPINLOCK_INIT;
+static struct pipe *fifos;
 
 static struct super_block pipe_sb = {.dev = 0xc};
 static uint64_t next_pipe_ino = 1;
@@ -56,7 +72,7 @@ static bool readable(void *arg)
 static ssize_t pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
     (void)pos;
-    struct pipe *p = f->inode->priv;
+    struct pipe *p = f->priv;
     if (len == 0)
         return 0;
     spin_lock(&p->lock);
@@ -99,7 +115,7 @@ static bool writable(void *arg)
 static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
     (void)pos;
-    struct pipe *p = f->inode->priv;
+    struct pipe *p = f->priv;
     size_t done = 0;
     spin_lock(&p->lock);
     while (done < len) {
@@ -143,7 +159,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t 
 
 static long pipe_ioctl(struct file *f, unsigned long request, unsigned long uarg)
 {
-    struct pipe *p = f->inode->priv;
+    struct pipe *p = f->priv;
     if (request != FIONREAD)
         return -ENOTTY;
     spin_lock(&p->lock);
@@ -154,7 +170,7 @@ static long pipe_ioctl(struct file *f, unsigned long request, unsigned long uarg
 
 static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 {
-    struct pipe *p = f->inode->priv;
+    struct pipe *p = f->priv;
     unsigned int acc = f->flags & O_ACCMODE, mask = 0;
     poll_wait(pt, &p->poll);
     spin_lock(&p->lock);
@@ -174,16 +190,39 @@ static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
     return mask;
 }
 
+static void pipe_free(struct pipe *p)
+{
+    poll_head_destroy(&p->poll);
+    kfree(p->buf);
+    kfree(p);
+}
+
 static void pipe_release(struct file *f)
 {
-    struct pipe *p = f->inode->priv;
-    poll_file_release(f);
+    struct pipe *p = f->priv;
+    unsigned int acc = f->flags & O_ACCMODE;
+    if (p->fifo)
+        spin_lock(&fifos_lock); /* the last close of a FIFO unlists it */
     spin_lock(&p->lock);
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc != O_WRONLY)
         p->readers--;
-    else
+    if (acc != O_RDONLY)
         p->writers--;
+    bool gone = p->fifo && p->readers == 0 && p->writers == 0;
+    if (gone) {
+        struct pipe **pp = &fifos;
+        while (*pp != p)
+            pp = &(*pp)->next;
+        *pp = p->next;
+    }
     spin_unlock(&p->lock);
+    if (p->fifo)
+        spin_unlock(&fifos_lock);
+    if (gone) {
+        inode_put(p->fifo);
+        pipe_free(p);
+        return;
+    }
     waitq_wake_all(&p->readers_wq);
     waitq_wake_all(&p->writers_wq);
     poll_notify(&p->poll, 0);
@@ -191,10 +230,7 @@ static void pipe_release(struct file *f)
 
 static void pipe_inode_release(struct inode *inode)
 {
-    struct pipe *p = inode->priv;
-    poll_head_destroy(&p->poll);
-    kfree(p->buf);
-    kfree(p);
+    pipe_free(inode->priv);
 }
 
 static int pipe_getattr(struct inode *inode, struct stat *st)
@@ -220,34 +256,190 @@ static const struct inode_ops pipe_iops = {
     .release = pipe_inode_release,
 };
 
+/* A new, empty pipe with no ends counted yet; NULL on -ENOMEM. */
+static struct pipe *pipe_new(void)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    char *buf = kmalloc(PIPE_DEF_SIZE);
+    if (!p || !buf) {
+        kfree(p);
+        kfree(buf);
+        return NULL;
+    }
+    p->lock = (spinlock_t)SPINLOCK_INIT;
+    p->buf = buf;
+    p->size = PIPE_DEF_SIZE;
+    waitq_init(&p->readers_wq);
+    waitq_init(&p->writers_wq);
+    waitq_init(&p->open_wq);
+    poll_head_init(&p->poll);
+    return p;
+}
+
+bool file_is_pipe(const struct file *f)
+{
+    return f->ops == &pipe_fops;
+}
+
+long pipe_get_size(struct file *f)
+{
+    struct pipe *p = f->priv;
+    spin_lock(&p->lock);
+    long n = (long)p->size;
+    spin_unlock(&p->lock);
+    return n;
+}
+
+long pipe_set_size(struct file *f, unsigned long want)
+{
+    /* Linux rounds up to a power-of-two number of pages, at least one page, at most 1 MiB
+     * (/proc/sys/fs/pipe-max-size) for an unprivileged process. */
+    if (want > (1UL << 20))
+        return -EPERM;
+    size_t size = 4096;
+    while (size < want)
+        size <<= 1;
+    struct pipe *p = f->priv;
+    char *nbuf = kmalloc(size);
+    if (!nbuf)
+        return -ENOMEM;
+    spin_lock(&p->lock);
+    if (p->len > size) {
+        spin_unlock(&p->lock);
+        kfree(nbuf);
+        return -EBUSY;
+    }
+    size_t first = MIN(p->len, p->size - p->head);
+    memcpy(nbuf, p->buf + p->head, first);
+    memcpy(nbuf + first, p->buf, p->len - first);
+    char *old = p->buf;
+    p->buf = nbuf;
+    p->head = 0;
+    p->size = size;
+    spin_unlock(&p->lock);
+    kfree(old);
+    waitq_wake_all(&p->writers_wq);
+    return (long)size;
+}
+
+struct fifo_wait {
+    struct pipe *p;
+    bool want_writer;
+    unsigned int opens_before; /* the peer's open count when the wait began */
+};
+
+static bool fifo_peer_open(void *arg)
+{
+    struct fifo_wait *w = arg;
+    return w->want_writer ? w->p->writers > 0 || w->p->writer_opens != w->opens_before
+                          : w->p->readers > 0 || w->p->reader_opens != w->opens_before;
+}
+
+int fifo_open(struct inode *inode, unsigned int flags, struct file **out)
+{
+    unsigned int acc = flags & O_ACCMODE;
+    struct pipe *fresh = pipe_new();
+    struct file *f = file_alloc(inode, flags);
+    if (!fresh || !f) {
+        if (fresh)
+            pipe_free(fresh);
+        if (f)
+            file_put(f); /* f->ops is the inode's (none): nothing to release */
+        return -ENOMEM;
+    }
+    /* Find the FIFO's pipe, or list the fresh one. */
+    spin_lock(&fifos_lock);
+    struct pipe *p = fifos;
+    while (p && !inode_same(p->fifo, inode))
+        p = p->next;
+    if (!p) {
+        p = fresh;
+        fresh = NULL;
+        inode_get(inode);
+        p->fifo = inode;
+        p->next = fifos;
+        fifos = p;
+    }
+    spin_lock(&p->lock);
+    if (acc == O_WRONLY && (flags & O_NONBLOCK) && p->readers == 0) {
+        bool unused = p->writers == 0 && p->readers == 0;
+        spin_unlock(&p->lock);
+        if (unused) { /* undo the listing: nobody has it open */
+            struct pipe **pp = &fifos;
+            while (*pp != p)
+                pp = &(*pp)->next;
+            *pp = p->next;
+        }
+        spin_unlock(&fifos_lock);
+        if (unused) {
+            inode_put(p->fifo);
+            pipe_free(p);
+        }
+        if (fresh)
+            pipe_free(fresh);
+        file_put(f);
+        return -ENXIO;
+    }
+    if (acc != O_WRONLY) {
+        p->readers++;
+        p->reader_opens++;
+    }
+    if (acc != O_RDONLY) {
+        p->writers++;
+        p->writer_opens++;
+    }
+    unsigned int peer_opens = acc == O_RDONLY ? p->writer_opens : p->reader_opens;
+    f->ops = &pipe_fops; /* counted now: its release keeps the pipe's books */
+    f->priv = p;
+    spin_unlock(&p->lock);
+    spin_unlock(&fifos_lock);
+    if (fresh)
+        pipe_free(fresh);
+    waitq_wake_all(&p->open_wq);
+    waitq_wake_all(&p->readers_wq);
+    waitq_wake_all(&p->writers_wq);
+
+    /* Wait for the other side, unless non-blocking or read-write. */
+    if (acc != O_RDWR && !(acc == O_RDONLY && (flags & O_NONBLOCK))) {
+        struct fifo_wait w = {p, acc == O_RDONLY, peer_opens};
+        spin_lock(&p->lock);
+        int rc = wait_event(&p->open_wq, fifo_peer_open, &w, -1, &p->lock);
+        spin_unlock(&p->lock);
+        if (rc) {
+            file_put(f);
+            return rc;
+        }
+    }
+    *out = f;
+    return 0;
+}
+
 static long do_pipe2(int *ufds, int flags)
 {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
         return -EINVAL;
     int fds[2] = {-1, -1};
-    struct pipe *p = kzalloc(sizeof(*p));
-    char *buf = kmalloc(PIPE_DEF_SIZE);
+    struct pipe *p = pipe_new();
     struct inode *inode = NULL;
     struct file *rf = NULL, *wf = NULL;
     long rc = -ENOMEM;
-    if (!p || !buf)
+    if (!p)
         goto fail;
-    p->lock = (spinlock_t)SPINLOCK_INIT;
-    p->buf = buf;
-    p->size = PIPE_DEF_SIZE;
     p->readers = p->writers = 1;
-    waitq_init(&p->readers_wq);
-    waitq_init(&p->writers_wq);
-    poll_head_init(&p->poll);
     uint64_t ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
     inode = inode_alloc(&pipe_sb, ino, S_IFIFO | 0600, 0, &pipe_iops, &pipe_fops);
     if (!inode)
         goto fail;
     inode->priv = p; /* the inode owns the pipe now (pipe_inode_release) */
-    p = NULL, buf = NULL;
+    struct pipe *pipe = p;
+    p = NULL;
     unsigned int status = flags & (O_NONBLOCK | O_DIRECT);
     rf = file_alloc(inode, O_RDONLY | status);
+    if (rf)
+        rf->priv = pipe;
     wf = file_alloc(inode, O_WRONLY | status);
+    if (wf)
+        wf->priv = pipe;
     if (!rf || !wf)
         goto fail;
     struct fdtable *t = current_process()->files;
@@ -281,8 +473,8 @@ fail:
         file_put(rf);
     if (inode)
         inode_put(inode);
-    kfree(buf);
-    kfree(p);
+    if (p)
+        pipe_free(p);
     return rc;
 }
 

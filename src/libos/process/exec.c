@@ -194,6 +194,7 @@ static void exec_commit(struct process *p, struct vm_space *new_vm)
     timers_exec(p); /* POSIX timers go; itimers and alarm survive exec, as on Linux */
     current_thread()->altstack = (stack_t){.ss_flags = SS_DISABLE};
     p->did_exec = true;
+    current_thread()->tid = p->pid; /* the only thread left takes the leader's id, as Linux */
     current_thread()->clear_child_tid = 0;
     current_thread()->robust_list = 0;
     if (borrowed)

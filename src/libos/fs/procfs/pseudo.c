@@ -389,6 +389,7 @@ static const struct inode_ops pseudo_iops = {
     .parent = pseudo_parent,
     .getattr = pseudo_getattr,
     .readlink = pseudo_readlink,
+    .get_link = pseudo_get_link,
     .iterate = pseudo_iterate,
     .release = pseudo_release,
 };

@@ -92,7 +92,7 @@ const struct pseudo_args *pseudo_inode_args(const struct inode *inode);
 
 /* For the path walk: the inode a magic link stands for (node->get_inode), referenced.
  * -EINVAL for an ordinary symlink (follow its readlink target instead), -ENOENT / -ESRCH
- * when the object is gone. Meant as inode_ops.get_link once vfs.h has it. */
+ * when the object is gone. It is pseudo_iops.get_link. */
 int pseudo_get_link(struct inode *link, struct inode **out);
 
 /* Regular-file ops of pseudo files (read from the generated snapshot, lseek SET/CUR/END,
