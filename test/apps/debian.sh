@@ -65,7 +65,7 @@ PROGRAMS=(
     /usr/bin/ls /usr/bin/cp /usr/bin/mv /usr/bin/rm /usr/bin/mkdir /usr/bin/ln /usr/bin/stat
     /usr/bin/sha256sum /usr/bin/sort /usr/bin/head /usr/bin/tail /usr/bin/tr /usr/bin/cut
     /usr/bin/date /usr/bin/cat /usr/bin/env /usr/bin/true /usr/bin/false /usr/bin/readlink
-    /usr/bin/sleep /usr/bin/yes /usr/bin/wc /usr/lib/locale/C.utf8
+    /usr/bin/sleep /usr/bin/yes /usr/bin/wc /usr/bin/make /usr/lib/locale/C.utf8
 )
 
 rm -rf "$WORK"
@@ -82,7 +82,7 @@ done
 
 # The inputs.
 mkdir -p "$APPS/data" "$APPS/tree/sub"
-cp test/apps/debian/*.py test/apps/debian/*.lua "$APPS/"
+cp test/apps/debian/*.py test/apps/debian/*.lua test/apps/debian/Makefile.jobs "$APPS/"
 chmod 644 "$APPS"/*.py "$APPS"/*.lua
 chmod 755 "$APPS/shebang.py"
 printf 'hello from the image\n' >"$APPS/data/hello.txt"
@@ -249,6 +249,9 @@ c "lua5.4 files in the image and /tmp" - - /usr/bin/lua5.4 @/root/apps/files.lua
     @/root/apps/data/big.txt
 c "lua5.4 io.popen, os.execute" - - /usr/bin/lua5.4 @/root/apps/popen.lua \
     @/root/apps/data/words.txt
+
+# --- make: parallel jobs, each recipe a spawned process ---
+c "make -j2" - - /usr/bin/make -s -j2 -C @tmp/ -f @/root/apps/Makefile.jobs
 
 # --- coreutils, one program per case ---
 c "coreutils ls -1" - - /usr/bin/ls -1 @/root/apps/tree @/root/apps/tree/sub

@@ -152,6 +152,11 @@ int main(int argc, char **argv)
         setpgid(0, 0);          /* become a group leader */
     CHECK(getpgrp() == self_pid);
     CHECK_ERR(setsid(), EPERM); /* a group leader cannot start a session */
+    uid_t ru_, eu_, su_;
+    CHECK_OK(setresuid(-1, -1, -1));
+    CHECK(getresuid(&ru_, &eu_, &su_) == 0 && eu_ == geteuid());
+    CHECK_OK(setregid(-1, -1));
+    CHECK(getgroups(0, NULL) >= 0);
     struct rusage ru;
     CHECK_OK(getrusage(RUSAGE_SELF, &ru));
     CHECK_OK(getrusage(RUSAGE_CHILDREN, &ru));

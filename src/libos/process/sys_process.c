@@ -179,3 +179,108 @@ DEFINE_SYSCALL2(setrlimit, unsigned int, res, const struct rlimit *, unew)
 {
     return rlimit_op(0, res, unew, NULL);
 }
+
+/*
+ * Credentials: the setuid family with Linux's rules (credentials(7)): a process whose
+ * effective uid is 0 may set any id; another may only move among its real, effective and
+ * saved ids. -1 leaves an id unchanged. File-system ids follow the effective ids.
+ */
+static bool id_allowed(uint32_t id, uint32_t r, uint32_t e, uint32_t s, bool privileged)
+{
+    return privileged || id == r || id == e || id == s;
+}
+
+static long set_res_ids(uint32_t *rp, uint32_t *ep, uint32_t *sp, uint32_t r, uint32_t e,
+                        uint32_t s, bool privileged)
+{
+    const uint32_t keep = (uint32_t)-1;
+    if ((r != keep && !id_allowed(r, *rp, *ep, *sp, privileged)) ||
+        (e != keep && !id_allowed(e, *rp, *ep, *sp, privileged)) ||
+        (s != keep && !id_allowed(s, *rp, *ep, *sp, privileged)))
+        return -EPERM;
+    if (r != keep)
+        *rp = r;
+    if (e != keep)
+        *ep = e;
+    if (s != keep)
+        *sp = s;
+    return 0;
+}
+
+DEFINE_SYSCALL3(setresuid, uid_t, r, uid_t, e, uid_t, s)
+{
+    struct process *p = current_process();
+    return set_res_ids(&p->uid, &p->euid, &p->suid, r, e, s, p->euid == 0);
+}
+
+DEFINE_SYSCALL3(setresgid, gid_t, r, gid_t, e, gid_t, s)
+{
+    struct process *p = current_process();
+    return set_res_ids(&p->gid, &p->egid, &p->sgid, r, e, s, p->euid == 0);
+}
+
+DEFINE_SYSCALL2(setreuid, uid_t, r, uid_t, e)
+{
+    struct process *p = current_process();
+    uint32_t old_r = p->uid;
+    /* The saved uid follows the new effective one when the real one is set or the effective
+     * one changes to something other than the old real uid. */
+    uint32_t s = (r != (uid_t)-1 || (e != (uid_t)-1 && e != old_r)) ? (e != (uid_t)-1 ? e : p->euid)
+                                                                    : (uid_t)-1;
+    return set_res_ids(&p->uid, &p->euid, &p->suid, r, e, s, p->euid == 0);
+}
+
+DEFINE_SYSCALL2(setregid, gid_t, r, gid_t, e)
+{
+    struct process *p = current_process();
+    uint32_t old_r = p->gid;
+    uint32_t s = (r != (gid_t)-1 || (e != (gid_t)-1 && e != old_r)) ? (e != (gid_t)-1 ? e : p->egid)
+                                                                    : (gid_t)-1;
+    return set_res_ids(&p->gid, &p->egid, &p->sgid, r, e, s, p->euid == 0);
+}
+
+DEFINE_SYSCALL1(setuid, uid_t, id)
+{
+    struct process *p = current_process();
+    if (p->euid == 0) /* privileged: all three */
+        return set_res_ids(&p->uid, &p->euid, &p->suid, id, id, id, true);
+    return set_res_ids(&p->uid, &p->euid, &p->suid, (uid_t)-1, id, (uid_t)-1, false);
+}
+
+DEFINE_SYSCALL1(setgid, gid_t, id)
+{
+    struct process *p = current_process();
+    if (p->euid == 0)
+        return set_res_ids(&p->gid, &p->egid, &p->sgid, id, id, id, true);
+    return set_res_ids(&p->gid, &p->egid, &p->sgid, (gid_t)-1, id, (gid_t)-1, false);
+}
+
+/* setfsuid/setfsgid: the file-system id is the effective one here; they report it. */
+DEFINE_SYSCALL1(setfsuid, uid_t, id)
+{
+    return current_process()->euid;
+}
+
+DEFINE_SYSCALL1(setfsgid, gid_t, id)
+{
+    return current_process()->egid;
+}
+
+/* Supplementary groups: none. setgroups with an empty list (what daemons dropping
+ * privileges do) succeeds for root; a non-empty one is not kept yet and says so. */
+DEFINE_SYSCALL2(getgroups, int, size, gid_t *, ulist)
+{
+    return size < 0 ? -EINVAL : 0;
+}
+
+DEFINE_SYSCALL2(setgroups, size_t, size, const gid_t *, ulist)
+{
+    if (current_process()->euid != 0)
+        return -EPERM;
+    if (size > 65536)
+        return -EINVAL;
+    if (size == 0)
+        return 0;
+    log_warn("setgroups with %zu groups: supplementary groups are not kept yet", size);
+    return -EINVAL;
+}
