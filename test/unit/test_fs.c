@@ -16,6 +16,7 @@
 #include "uapi/errno.h"
 #include "util/string.h"
 #include <stdio.h>
+#include "unit_check.h"
 
 void *malloc(size_t n);
 void *calloc(size_t n, size_t m);
@@ -32,29 +33,8 @@ extern struct fdtable *th_files;
 extern struct fs_context *th_fs;
 extern uint64_t th_nofile;
 
-static int failures, checks;
-
 /* vfs_init reads the mount lines; none here: the image alone, as before. */
 struct libos_config libos_config;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        checks++;                                                                                  \
-        if (a_ != b_) {                                                                            \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_,    \
-                   #b, b_);                                                                        \
-        }                                                                                          \
-    } while (0)
 
 /* A guest pointer the uaccess stubs treat as unmapped. */
 #define BADPTR ((void *)0x1000)

@@ -16,6 +16,7 @@
 #include "uapi/errno.h"
 #include "util/string.h"
 #include <stdio.h>
+#include "unit_check.h"
 
 void *calloc(size_t n, size_t m);
 void free(void *p);
@@ -27,26 +28,6 @@ extern struct fs_context *th_fs;
 extern uint32_t th_uid, th_gid;
 
 struct libos_config libos_config;
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        checks++;                                                                                  \
-        if (a_ != b_) {                                                                            \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_,    \
-                   #b, b_);                                                                        \
-        }                                                                                          \
-    } while (0)
 
 #define L(x)   ((long)(x))
 #define BADPTR ((void *)0x1000)

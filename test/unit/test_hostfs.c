@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/string.h"
 #include <stdio.h>
+#include "unit_check.h"
 
 void *malloc(size_t n);
 void *calloc(size_t n, size_t m);
@@ -38,27 +39,6 @@ long th_size(const char *rel);
 int th_exists(const char *rel);
 int th_count_fds(void);
 void th_cleanup(void);
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        checks++;                                                                                  \
-        if (a_ != b_) {                                                                            \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_,    \
-                   #b, b_);                                                                        \
-        }                                                                                          \
-    } while (0)
 
 /* ---- stubs of the LibOS services ---- */
 

@@ -20,32 +20,12 @@
 #include "util/string.h"
 #include <stdbool.h>
 #include <stdio.h>
+#include "unit_check.h"
 
 long syscall(long nr, ...);
 void exit(int status);
 
 #define SYS_arch_prctl 158
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        checks++;                                                                                  \
-        if (a_ != b_) {                                                                            \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_,    \
-                   #b, b_);                                                                        \
-        }                                                                                          \
-    } while (0)
 
 /* ---- the LibOS services ocall.c uses ---- */
 

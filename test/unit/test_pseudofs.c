@@ -21,6 +21,7 @@
 #include "uapi/errno.h"
 #include "util/string.h"
 #include <stdio.h>
+#include "unit_check.h"
 
 void *malloc(size_t n);
 void *calloc(size_t n, size_t m);
@@ -34,26 +35,6 @@ char *strcat(char *d, const char *s);
 char *strcpy(char *d, const char *s);
 #define SYS_arch_prctl 158
 
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        checks++;                                                                                  \
-        if (a_ != b_) {                                                                            \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_,    \
-                   #b, b_);                                                                        \
-        }                                                                                          \
-    } while (0)
 #define CHECK_STR(a, b)                                                                            \
     do {                                                                                           \
         checks++;                                                                                  \
@@ -308,7 +289,8 @@ ssize_t host_write(int fd, const void *buf, size_t len)
     return (ssize_t)len;
 }
 
-int host_ioctl(int fd, unsigned long req, void *out, size_t len)
+/* /dev/tty's terminal requests (fs/stdio.c): the host here has no terminal. */
+long host_tty_ioctl(int host_fd, unsigned long request, unsigned long uarg)
 {
     return -ENOTTY;
 }

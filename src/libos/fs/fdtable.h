@@ -25,5 +25,8 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec);
 
 /* The host's standard stream host_fd as a file (fs/stdio.c). */
 int stdio_file_open(int host_fd, struct file **out);
+/* The terminal requests passed to a host fd (TCGETS, TIOCGWINSZ), for the standard streams
+ * and /dev/tty: copies the answer to the guest's `uarg`; -ENOTTY for any other request. */
+long host_tty_ioctl(int host_fd, unsigned long request, unsigned long uarg);
 
 #endif

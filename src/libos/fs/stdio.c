@@ -41,7 +41,7 @@ static ssize_t stdio_write(struct file *f, const void *buf, size_t len, uint64_t
     return host_write(host_fd_of(f), buf, len);
 }
 
-static long stdio_ioctl(struct file *f, unsigned long request, unsigned long uarg)
+long host_tty_ioctl(int host_fd, unsigned long request, unsigned long uarg)
 {
     union {
         struct ktermios t;
@@ -58,14 +58,19 @@ static long stdio_ioctl(struct file *f, unsigned long request, unsigned long uar
         len = sizeof(u.w);
         break;
     default:
-        log_info("ioctl %#lx on a standard stream is not served", request);
+        log_info("ioctl %#lx on a host terminal stream is not served", request);
         return -ENOTTY;
     }
     memset(&u, 0, sizeof(u));
-    ret = host_ioctl(host_fd_of(f), request, &u, len);
+    ret = host_ioctl(host_fd, request, &u, len);
     if (ret < 0)
         return ret;
     return copy_to_user((void *)uarg, &u, len);
+}
+
+static long stdio_ioctl(struct file *f, unsigned long request, unsigned long uarg)
+{
+    return host_tty_ioctl(host_fd_of(f), request, uarg);
 }
 
 /* Readiness comes from the host (a zero-timeout host poll); the host cannot wake an enclave

@@ -18,6 +18,7 @@
  */
 #include "arch/arch.h"
 #include "fs/devfs/devfs.h"
+#include "fs/fdtable.h"
 #include "fs/fs_types.h"
 #include "fs/procfs/pseudo.h"
 #include "ocall/ocall.h"
@@ -171,29 +172,7 @@ static ssize_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *
 
 static long tty_ioctl(struct file *f, unsigned long request, unsigned long uarg)
 {
-    union {
-        struct ktermios t;
-        struct winsize w;
-    } u;
-    size_t len;
-    int ret;
-
-    switch (request) {
-    case TCGETS:
-        len = sizeof(u.t);
-        break;
-    case TIOCGWINSZ:
-        len = sizeof(u.w);
-        break;
-    default:
-        log_info("ioctl %#lx on /dev/tty is not served", request);
-        return -ENOTTY;
-    }
-    memset(&u, 0, sizeof(u));
-    ret = host_ioctl(TTY_OUT, request, &u, len);
-    if (ret < 0)
-        return ret;
-    return copy_to_user((void *)uarg, &u, len);
+    return host_tty_ioctl(TTY_OUT, request, uarg);
 }
 
 static const struct file_ops tty_fops = {
