@@ -177,11 +177,7 @@ static long do_clone(const struct clone_args *ca)
     /* CLONE_VFORK: wait until the child execs or exits; not interruptible by our signals
      * (as Linux, where the wait is killable only). */
     spin_lock(&proc_lock);
-    while (!child->vfork_done) {
-        int w = wait_event(&parent->child_wq, vfork_done, child, -1, &proc_lock);
-        if (w == -EINTR && __atomic_load_n(&current_thread()->killed, __ATOMIC_ACQUIRE))
-            break;
-    }
+    wait_event_killable(&parent->child_wq, vfork_done, child, &proc_lock);
     spin_unlock(&proc_lock);
     process_put(child);
     return pid;

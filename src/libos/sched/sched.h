@@ -46,6 +46,10 @@ void waitq_wake_one(struct waitq *wq);
 int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t deadline_ns,
                spinlock_t *lock);
 
+/* As wait_event with no deadline, but only the thread being killed ends the wait (-EINTR),
+ * not a pending signal: for waits Linux makes killable only (a vfork parent's). */
+int wait_event_killable(struct waitq *wq, bool (*cond)(void *arg), void *arg, spinlock_t *lock);
+
 /* True if the current thread has something to handle before blocking any longer: it is
  * being killed, or a signal is pending for it. */
 bool thread_interrupted(struct thread *th);

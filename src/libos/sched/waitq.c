@@ -90,8 +90,8 @@ void thread_wake(struct thread *th, bool kick)
     }
 }
 
-int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t deadline_ns,
-               spinlock_t *lock)
+static int do_wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg,
+                         int64_t deadline_ns, spinlock_t *lock, bool by_signals)
 {
     struct thread *th = current_thread();
     struct waiter w = {.thread = th};
@@ -101,9 +101,13 @@ int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t dea
             dequeue(wq, &w);
             return 0;
         }
-        if (thread_interrupted(th)) {
+        if (__atomic_load_n(&th->killed, __ATOMIC_ACQUIRE)) {
             dequeue(wq, &w);
-            return __atomic_load_n(&th->killed, __ATOMIC_ACQUIRE) ? -EINTR : -ERESTARTSYS;
+            return -EINTR;
+        }
+        if (by_signals && thread_interrupted(th)) {
+            dequeue(wq, &w);
+            return -ERESTARTSYS;
         }
         if (deadline_ns >= 0 && (int64_t)time_monotonic_ns() >= deadline_ns) {
             dequeue(wq, &w);
@@ -116,4 +120,15 @@ int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t dea
         if (lock)
             spin_lock(lock);
     }
+}
+
+int wait_event(struct waitq *wq, bool (*cond)(void *arg), void *arg, int64_t deadline_ns,
+               spinlock_t *lock)
+{
+    return do_wait_event(wq, cond, arg, deadline_ns, lock, true);
+}
+
+int wait_event_killable(struct waitq *wq, bool (*cond)(void *arg), void *arg, spinlock_t *lock)
+{
+    return do_wait_event(wq, cond, arg, -1, lock, false);
 }

@@ -112,10 +112,23 @@ static void fill_default_info(struct ksiginfo *info, int sig)
     info->si_code = SI_KERNEL;
 }
 
+/* An ignored signal is discarded when sent, unless blocked (its disposition may change
+ * before it is unblocked), as Linux does; sighand.lock held. */
+static bool discard_locked(struct process *p, sigset_t mask, int sig)
+{
+    uint64_t h = p->sighand.action[sig - 1].handler;
+    bool ignored = h == SIG_IGN || (h == SIG_DFL && default_action(sig) == SIGDFL_IGN);
+    return ignored && !(mask & sigmask(sig));
+}
+
 void signal_send_thread(struct thread *th, int sig, const struct ksiginfo *info)
 {
     struct process *p = th->proc;
     spin_lock(&p->sighand.lock);
+    if (discard_locked(p, th->sigmask, sig)) {
+        spin_unlock(&p->sighand.lock);
+        return;
+    }
     /* Standard signals do not queue: a second one while pending is merged. */
     if (!(th->sigpending & sigmask(sig))) {
         th->sigpending |= sigmask(sig);
@@ -144,6 +157,11 @@ void signal_send_process(struct process *p, int sig, const struct ksiginfo *info
             break;
         }
     spin_lock(&p->sighand.lock);
+    if (discard_locked(p, target ? target->sigmask : ~0ULL, sig)) {
+        spin_unlock(&p->sighand.lock);
+        spin_unlock(&proc_lock);
+        return;
+    }
     if (!(p->sighand.shared_pending & sigmask(sig))) {
         p->sighand.shared_pending |= sigmask(sig);
         if (info)
