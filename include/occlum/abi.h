@@ -148,7 +148,9 @@ struct tcs {
     void *host_buf;            /* 0x68 (host) this thread's untrusted marshalling buffer */
     uint64_t host_buf_size;    /* 0x70 (host) */
     void *thread;              /* 0x78 LibOS per-thread state */
-    uint8_t pad1[TCS_SSA - 0x80];
+    uint32_t park_state;       /* 0x80 LibOS: 1 while parked on the host event */
+    uint32_t wake_pending;     /* 0x84 LibOS: a wake-up not yet consumed */
+    uint8_t pad1[TCS_SSA - 0x88];
     struct ssa ssa;            /* 0x100 */
     uint8_t pad2[TCS_XSAVE - TCS_SSA - sizeof(struct ssa)];
     uint8_t xsave[TCS_SIZE - TCS_XSAVE] __attribute__((aligned(64))); /* guest FPU at OCALLs */
