@@ -168,6 +168,10 @@ struct iovec {
 /* The top of the user half of the x86-64 address space (4-level paging). */
 #define LINUX_TASK_SIZE 0x7ffffffff000ULL
 
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
 #define MREMAP_MAYMOVE   1
 #define MREMAP_FIXED     2
 #define MREMAP_DONTUNMAP 4

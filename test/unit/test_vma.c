@@ -112,7 +112,50 @@ struct file {
     const char *data;
     size_t size;
     int err;
+    char *wdata;    /* writable files: where file_pwrite writes (NULL: open read-only) */
+    int refs;       /* references the mm code holds */
 };
+
+ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off);
+ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off)
+{
+    if (!f->wdata)
+        return -EBADF;
+    if (off >= f->size)
+        return 0;
+    size_t n = len < f->size - off ? len : f->size - off;
+    memcpy(f->wdata + off, kbuf, n);
+    return (ssize_t)n;
+}
+
+/* The LibOS's struct stat (include/uapi/linux_types.h: 144 bytes, st_size at 48), which this
+ * host-built test cannot include beside the host's headers. */
+int file_stat(struct file *f, void *st);
+int file_stat(struct file *f, void *st)
+{
+    memset(st, 0, 144);
+    int64_t size = (int64_t)f->size;
+    memcpy((char *)st + 48, &size, sizeof(size));
+    return 0;
+}
+
+unsigned int file_flags(const struct file *f);
+unsigned int file_flags(const struct file *f)
+{
+    return f->wdata ? 02 /* O_RDWR */ : 0 /* O_RDONLY */;
+}
+
+void file_get(struct file *f);
+void file_get(struct file *f)
+{
+    f->refs++;
+}
+
+void file_put(struct file *f);
+void file_put(struct file *f)
+{
+    f->refs--;
+}
 
 ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off);
 ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off)
@@ -295,7 +338,7 @@ static void test_mmap_basic(void)
     CHECK_EQ(vm_mmap(vm, 0, PG, RW, ANON | 0x4, NULL, 0), -EINVAL);    /* type 0x6 */
     CHECK_EQ(vm_mmap(vm, ur + 1, PG, RW, ANON | MAP_FIXED, NULL, 0), -EINVAL);
     CHECK_EQ(vm_mmap(vm, ur + 1, PG, RW, ANON | MAP_FIXED_NOREPLACE, NULL, 0), -EINVAL);
-    struct file f = {"x", 1, 0};
+    struct file f = {"x", 1, 0, NULL, 0};
     CHECK_EQ(vm_mmap(vm, 0, PG, PROT_READ, MAP_PRIVATE, &f, 100), -EINVAL); /* offset */
     CHECK_EQ(vm_mmap(vm, 0, UINT64_MAX - 10, RW, ANON, NULL, 0), -ENOMEM);
     CHECK_EQ(vm_mmap(vm, 0, UR_PAGES * PG * 2, RW, ANON, NULL, 0), -ENOMEM);
@@ -538,7 +581,7 @@ static void test_file_mappings(void)
     static char data[3 * 4096 + 100];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (char)(i % 251 + 1);
-    struct file f = {data, sizeof(data), 0};
+    struct file f = {data, sizeof(data), 0, NULL, 0};
     long a = vm_mmap(vm, 0, 5 * PG, PROT_READ, MAP_PRIVATE, &f, 0);
     CHECK(a > 0);
     CHECK(memcmp((void *)a, data, sizeof(data)) == 0);
@@ -549,12 +592,33 @@ static void test_file_mappings(void)
     CHECK(b > 0 && memcmp((void *)b, data + 2 * PG, PG) == 0);
     ((char *)b)[0] = 0;
     CHECK(data[2 * PG] != 0);
-    /* MAP_SHARED read-only is a copy; MAP_SHARED writable is not supported yet. */
+    /* MAP_SHARED read-only is a copy; writable needs the file open read-write. */
     long c = vm_mmap(vm, 0, PG, PROT_READ, MAP_SHARED, &f, PG);
     CHECK(c > 0 && memcmp((void *)c, data + PG, PG) == 0);
-    CHECK_EQ(vm_mmap(vm, 0, PG, RW, MAP_SHARED, &f, 0), -ENODEV);
+    CHECK_EQ(vm_mmap(vm, 0, PG, RW, MAP_SHARED, &f, 0), -EACCES);
+    /* A file open read-write: writes through the mapping reach it on msync and munmap,
+     * only for the part unmapped, and never past its end. */
+    static char wdata[3 * 4096 + 100];
+    memcpy(wdata, data, sizeof(wdata));
+    struct file wf = {wdata, sizeof(wdata), 0, wdata, 0};
+    long w = vm_mmap(vm, 0, 4 * PG, RW, MAP_SHARED, &wf, 0);
+    CHECK(w > 0 && wf.refs == 1);
+    memset((void *)w, 'A', PG);                  /* page 0 */
+    memset((void *)(w + 2 * PG), 'C', 2 * PG);   /* pages 2 and 3 (3 is past EOF + 100) */
+    CHECK(wdata[0] != 'A');                      /* not yet: no page cache */
+    CHECK_EQ(vm_msync(vm, (uint64_t)w, PG, MS_SYNC), 0);
+    CHECK(wdata[0] == 'A' && wdata[PG - 1] == 'A' && wdata[2 * PG] != 'C');
+    CHECK_EQ(vm_msync(vm, (uint64_t)w + 1, PG, MS_SYNC), -EINVAL);
+    CHECK_EQ(vm_msync(vm, (uint64_t)w, PG, MS_SYNC | MS_ASYNC), -EINVAL);
+    CHECK_EQ(vm_munmap(vm, (uint64_t)w + 2 * PG, 2 * PG), 0);
+    CHECK(wdata[2 * PG] == 'C' && wdata[sizeof(wdata) - 1] == 'C'); /* up to EOF only */
+    CHECK(wf.refs == 1);
+    memset((void *)(w + PG), 'B', PG);
+    CHECK_EQ(vm_munmap(vm, (uint64_t)w, 2 * PG), 0);
+    CHECK(wdata[PG] == 'B' && wf.refs == 0);
+    CHECK_EQ(vm_msync(vm, (uint64_t)w, PG, MS_SYNC), -ENOMEM); /* unmapped */
     /* Read errors come back, with nothing left mapped. */
-    struct file bad = {data, sizeof(data), -EIO};
+    struct file bad = {data, sizeof(data), -EIO, NULL, 0};
     CHECK_EQ(vm_mmap(vm, ur + 7000 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, &bad, 0), -EIO);
     bad.err = -EBADF;
     CHECK_EQ(vm_mmap(vm, 0, PG, PROT_READ, MAP_PRIVATE, &bad, 0), -EACCES);

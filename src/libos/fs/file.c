@@ -126,6 +126,22 @@ ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off)
     return f->ops->pread(f, kbuf, len, off);
 }
 
+ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off)
+{
+    if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (!f->ops || !f->ops->pwrite)
+        return -ESPIPE;
+    if ((int64_t)off < 0)
+        return -EINVAL;
+    return f->ops->pwrite(f, kbuf, len, off);
+}
+
+unsigned int file_flags(const struct file *f)
+{
+    return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+}
+
 int file_stat(struct file *f, struct stat *st)
 {
     return vfs_getattr(f->inode, st);

@@ -30,8 +30,13 @@ int vfs_open_kernel(const char *path, int flags, struct file **out);
  * read (short only at end of file), -ESPIPE for unseekable files, -EISDIR, -EBADF (O_PATH or
  * write-only), -EIO. */
 ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off);
+/* Positional write (for writing back shared file mappings): -EBADF unless open for writing,
+ * -ESPIPE for a file without positions. */
+ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off);
 /* Fills *st (zeroed first). 0 or -errno. */
 int file_stat(struct file *f, struct stat *st);
+/* The open file's O_* access mode and status flags (F_GETFL). */
+unsigned int file_flags(const struct file *f);
 void file_get(struct file *f);
 /* Drops a reference; the last one releases the file (and its inode reference). */
 void file_put(struct file *f);

@@ -50,8 +50,8 @@ void vm_space_destroy(struct vm_space *vm);
 /*
  * The Linux calls, with Linux's semantics and errors (see mmap(2) and friends). `file` is
  * NULL for anonymous mappings; for a file mapping its contents from `off` are read into the
- * new pages through file_pread (fs/fs.h), and a MAP_SHARED writable file mapping is
- * -ENODEV for now. Addresses outside the user range are -ENOMEM (or -EEXIST/-EINVAL where
+ * new pages through file_pread (fs/fs.h); a MAP_SHARED mapping of a file open read-write is
+ * written back to it when unmapped or msync'ed (vma_shared.c). Addresses outside the user range are -ENOMEM (or -EEXIST/-EINVAL where
  * Linux says so). Returns the address mapped or -errno.
  */
 long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int flags,
@@ -61,6 +61,8 @@ int vm_mprotect(struct vm_space *vm, uint64_t addr, uint64_t len, int prot);
 long vm_mremap(struct vm_space *vm, uint64_t old_addr, uint64_t old_len, uint64_t new_len,
                int flags, uint64_t new_addr);
 int vm_madvise(struct vm_space *vm, uint64_t addr, uint64_t len, int advice);
+/* msync(2): writes shared file mappings in the range back to their files. */
+int vm_msync(struct vm_space *vm, uint64_t addr, uint64_t len, int flags);
 /* Sets where the program break starts (page-aligned end of the loaded executable). */
 void vm_set_brk_base(struct vm_space *vm, uint64_t base);
 /* brk(2): returns the new break, or the old one when the request cannot be met. */

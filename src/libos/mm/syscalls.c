@@ -52,3 +52,8 @@ DEFINE_SYSCALL3(madvise, uint64_t, addr, uint64_t, len, int, advice)
 {
     return vm_madvise(current_process()->vm, addr, len, advice);
 }
+
+DEFINE_SYSCALL3(msync, void *, uaddr, size_t, len, int, flags)
+{
+    return vm_msync(current_vm(), (uint64_t)uaddr, len, flags);
+}

@@ -37,13 +37,34 @@ struct vma {
     struct vm_name *name; /* NULL for plain anonymous memory; one reference */
 };
 
+/* A MAP_SHARED mapping of a file opened read-write: what its pages are written back to when
+ * they are unmapped or msync'ed (vma_shared.c). */
+struct shared_map {
+    uint64_t start, end;   /* the part still mapped */
+    uint64_t off;          /* file offset of `start` */
+    struct file *file;     /* referenced */
+    struct shared_map *next;
+};
+
 struct vm_space {
     spinlock_t lock;
+    struct shared_map *shared; /* guarded by lock */
     struct vma *v;     /* sorted by start, non-overlapping; guarded by lock */
     size_t n, cap;     /* guarded by lock */
     uint64_t brk_base; /* guarded by lock; 0 until vm_set_brk_base */
     uint64_t brk_cur;  /* guarded by lock */
 };
+
+/* ---- vma_shared.c: write-back of shared file mappings ---- */
+
+/* Records [start, end) as a shared mapping of `file` at `off` (takes a file reference);
+ * -ENOMEM. vm->lock held. */
+int shared_map_add(struct vm_space *vm, uint64_t start, uint64_t end, struct file *file,
+                   uint64_t off);
+/* Writes the shared mappings' pages in [start, end) back to their files, and, if `forget`,
+ * stops tracking that range (it is being unmapped). vm->lock held; the pages must still be
+ * mapped. Returns 0 or the first write error. */
+int shared_map_writeback(struct vm_space *vm, uint64_t start, uint64_t end, bool forget);
 
 /* ---- urange.c: the global user-range allocator ---- */
 

@@ -168,6 +168,8 @@ bool vma_covered(const struct vm_space *vm, uint64_t start, uint64_t end)
 
 void vma_unmap_locked(struct vm_space *vm, uint64_t start, uint64_t end, bool release)
 {
+    if (vm->shared)
+        shared_map_writeback(vm, start, end, true); /* while the pages are still there */
     vma_split(vm, start);
     vma_split(vm, end);
     size_t i = vma_index(vm, start), j = i;
@@ -203,6 +205,8 @@ void vm_space_destroy(struct vm_space *vm)
     if (!vm)
         return;
     spin_lock(&vm->lock);
+    if (vm->shared)
+        shared_map_writeback(vm, 0, UINT64_MAX, true);
     for (size_t i = 0; i < vm->n; i++)
         vm_discard(vm->v[i].start, vm->v[i].end - vm->v[i].start);
     urange_unmap(vm, user_range_base(), user_range_size());
@@ -210,6 +214,22 @@ void vm_space_destroy(struct vm_space *vm)
     kfree(vm->v);
     spin_unlock(&vm->lock);
     kfree(vm);
+}
+
+int vm_msync(struct vm_space *vm, uint64_t addr, uint64_t len, int flags)
+{
+    if (!IS_ALIGNED(addr, PAGE_SIZE) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (range_wraps(addr, len))
+        return -ENOMEM;
+    spin_lock(&vm->lock);
+    int ret = vma_covered(vm, addr, addr + len) ? 0 : -ENOMEM;
+    if (ret == 0 && vm->shared)
+        ret = shared_map_writeback(vm, addr, addr + len, false);
+    spin_unlock(&vm->lock);
+    return ret;
 }
 
 void vm_lock(struct vm_space *vm)
@@ -303,10 +323,11 @@ long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int fla
         return -EOVERFLOW;
     }
     unsigned vflags = (type == MAP_PRIVATE ? 0 : VMA_SHARED) | (file ? VMA_FILE : 0);
-    if (file && (vflags & VMA_SHARED) && (prot & PROT_WRITE)) {
-        log_warn("mmap: writable MAP_SHARED file mappings are not supported yet");
-        return -ENODEV;
-    }
+    /* A shared mapping of a file open read-write is written back (vma_shared.c); writing
+     * through a shared mapping needs the file open for writing, as on Linux. */
+    bool write_back = file && (vflags & VMA_SHARED) && (file_flags(file) & O_ACCMODE) == O_RDWR;
+    if (file && (vflags & VMA_SHARED) && (prot & PROT_WRITE) && !write_back)
+        return -EACCES;
 
     enum urange_mode mode = URANGE_ANY;
     if (flags & MAP_FIXED_NOREPLACE)
@@ -325,6 +346,10 @@ long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int fla
 
     spin_lock(&vm->lock);
     int ret = map_locked(vm, &addr, len, prot, vflags, mode, file, off, NULL);
+    if (ret == 0 && write_back && shared_map_add(vm, addr, addr + len, file, off) < 0) {
+        vma_unmap_locked(vm, addr, addr + len, true);
+        ret = -ENOMEM;
+    }
     spin_unlock(&vm->lock);
     return ret < 0 ? ret : (long)addr;
 }
