@@ -66,6 +66,10 @@ struct process {
     bool exiting;              /* a group exit is under way: threads are leaving */
     int exit_status;           /* wait status, set when exiting starts */
     bool vfork_done;           /* vfork child: it has exec'd or exited */
+    bool stopped;              /* job control: its threads wait for SIGCONT */
+    int stop_signal;           /* the signal that stopped it */
+    bool stop_to_report;       /* a stop wait4(WUNTRACED) has not reported yet */
+    bool cont_to_report;       /* a continue wait4(WCONTINUED) has not reported yet */
 
     struct waitq child_wq;     /* this process's waiters for its children (wait4, vfork) */
     struct proc_timers *timers; /* time/: itimers and POSIX timers, NULL until the first one;

@@ -1,7 +1,8 @@
 /*
- * wait4 and waitid: reaping children. A child is matched by pid (> 0), any (-1), own
- * process group (0) or a group (< -1); only zombies are reported (stopped and continued
- * children come with job control). A reaped child leaves the process table.
+ * wait4 and waitid: reaping children, and hearing of their stops and continues (job
+ * control: WUNTRACED/WSTOPPED, WCONTINUED). A child is matched by pid (> 0), any (-1), own
+ * process group (0) or a group (< -1). A reaped child leaves the process table; a stop or a
+ * continue is reported once.
  */
 #include "process/internal.h"
 #include "syscall/syscall.h"
@@ -24,16 +25,15 @@
 #define P_PGID  2
 #define P_PIDFD 3
 
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-#define CLD_DUMPED 3
 
 struct wait_query {
     struct process *self;
     pid_t pid;        /* > 0: that child */
     pid_t pgid;       /* > 0: children in that group */
     bool any;
-    struct process *found; /* out: a zombie that matches */
+    bool exited, stopped, continued; /* which changes of state to report */
+    struct process *found; /* out: a child that matches, with a change to report */
+    enum { FOUND_EXITED, FOUND_STOPPED, FOUND_CONTINUED } what; /* out */
     bool has_match;        /* out: some child matches at all */
 };
 
@@ -47,7 +47,7 @@ static bool matches(const struct wait_query *q, const struct process *c)
 }
 
 /* Called with proc_lock held (wait_event's lock). */
-static bool find_zombie(void *arg)
+static bool find_change(void *arg)
 {
     struct wait_query *q = arg;
     q->found = NULL;
@@ -56,8 +56,19 @@ static bool find_zombie(void *arg)
         if (!matches(q, c))
             continue;
         q->has_match = true;
-        if (c->state == PROCESS_ZOMBIE) {
+        if (c->state == PROCESS_ZOMBIE && q->exited) {
             q->found = c;
+            q->what = FOUND_EXITED;
+            return true;
+        }
+        if (c->state != PROCESS_ZOMBIE && q->stopped && c->stop_to_report) {
+            q->found = c;
+            q->what = FOUND_STOPPED;
+            return true;
+        }
+        if (c->state != PROCESS_ZOMBIE && q->continued && c->cont_to_report) {
+            q->found = c;
+            q->what = FOUND_CONTINUED;
             return true;
         }
     }
@@ -73,9 +84,9 @@ static long wait_child(struct wait_query *q, int options, bool keep, int *status
     spin_lock(&proc_lock);
     long rc;
     if (options & WNOHANG)
-        rc = (find_zombie(q), 0);
+        rc = (find_change(q), 0);
     else
-        rc = wait_event(&q->self->child_wq, find_zombie, q, -1, &proc_lock);
+        rc = wait_event(&q->self->child_wq, find_change, q, -1, &proc_lock);
     if (rc == 0 && !q->found) {
         spin_unlock(&proc_lock);
         return q->has_match ? 0 : -ECHILD;
@@ -85,6 +96,19 @@ static long wait_child(struct wait_query *q, int options, bool keep, int *status
         return rc; /* -EINTR */
     }
     struct process *c = q->found;
+    if (q->what != FOUND_EXITED) {
+        /* A stop or a continue: reported once (unless WNOWAIT), the child stays. */
+        *status = q->what == FOUND_STOPPED ? (c->stop_signal << 8) | 0x7f : 0xffff;
+        if (!keep) {
+            if (q->what == FOUND_STOPPED)
+                c->stop_to_report = false;
+            else
+                c->cont_to_report = false;
+        }
+        spin_unlock(&proc_lock);
+        *out = NULL;
+        return c->pid;
+    }
     *status = c->exit_status;
     if (!keep) {
         struct process **pp = &q->self->children;
@@ -105,7 +129,8 @@ DEFINE_SYSCALL4(wait4, pid_t, pid, int *, ustatus, int, options, void *, urusage
     if (pid == INT32_MIN)
         return -ESRCH;
     struct process *self = current_process();
-    struct wait_query q = {.self = self};
+    struct wait_query q = {.self = self, .exited = true, .stopped = options & WUNTRACED,
+                           .continued = options & WCONTINUED};
     if (pid > 0)
         q.pid = pid;
     else if (pid == 0)
@@ -123,7 +148,8 @@ DEFINE_SYSCALL4(wait4, pid_t, pid, int *, ustatus, int, options, void *, urusage
         rc = -EFAULT;
     if (urusage && clear_user(urusage, 144))
         rc = -EFAULT;
-    process_table_remove(c);
+    if (c)
+        process_table_remove(c); /* reaped (not for a stop or continue) */
     return rc;
 }
 
@@ -145,7 +171,8 @@ DEFINE_SYSCALL5(waitid, int, idtype, pid_t, id, void *, uinfo, int, options, voi
         !(options & (WEXITED | WSTOPPED | WCONTINUED)))
         return -EINVAL;
     struct process *self = current_process();
-    struct wait_query q = {.self = self};
+    struct wait_query q = {.self = self, .exited = options & WEXITED,
+                           .stopped = options & WSTOPPED, .continued = options & WCONTINUED};
     switch (idtype) {
     case P_ALL: q.any = true; break;
     case P_PID:
@@ -160,10 +187,6 @@ DEFINE_SYSCALL5(waitid, int, idtype, pid_t, id, void *, uinfo, int, options, voi
         break;
     default: return -EINVAL;
     }
-    if (!(options & WEXITED)) {
-        /* Only stops and continues asked for: there are none without job control. */
-        return options & WNOHANG ? 0 : -ECHILD;
-    }
     int status = 0;
     struct process *c = NULL;
     bool keep = options & WNOWAIT;
@@ -175,7 +198,13 @@ DEFINE_SYSCALL5(waitid, int, idtype, pid_t, id, void *, uinfo, int, options, voi
     if (rc > 0) {
         si.si_signo = SIGCHLD;
         si.si_pid = (int32_t)rc;
-        if ((status & 0x7f) == 0) {
+        if (status == 0xffff) {
+            si.si_code = CLD_CONTINUED;
+            si.si_status = SIGCONT;
+        } else if ((status & 0xff) == 0x7f) {
+            si.si_code = CLD_STOPPED;
+            si.si_status = (status >> 8) & 0xff;
+        } else if ((status & 0x7f) == 0) {
             si.si_code = CLD_EXITED;
             si.si_status = (status >> 8) & 0xff;
         } else {

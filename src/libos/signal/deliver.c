@@ -33,6 +33,8 @@
 
 #define UNBLOCKABLE (sigmask(SIGKILL) | sigmask(SIGSTOP))
 
+static void process_continue(struct process *p);
+
 /* struct sigcontext (x86-64): the 18 cpu_regs, then these. 256 bytes. */
 struct sigcontext {
     uint64_t gregs[18]; /* r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags */
@@ -124,6 +126,8 @@ static bool discard_locked(struct process *p, sigset_t mask, int sig)
 void signal_send_thread(struct thread *th, int sig, const struct ksiginfo *info)
 {
     struct process *p = th->proc;
+    if (sig == SIGCONT)
+        process_continue(p);
     spin_lock(&p->sighand.lock);
     if (discard_locked(p, th->sigmask, sig)) {
         spin_unlock(&p->sighand.lock);
@@ -142,6 +146,81 @@ void signal_send_thread(struct thread *th, int sig, const struct ksiginfo *info)
         thread_wake(th, true);
 }
 
+/* Job control (signal(7)): a stop signal's default action stops every thread of the process
+ * at its next way back to the guest, until SIGCONT (or SIGKILL). The parent hears of both
+ * through SIGCHLD (CLD_STOPPED, unless SA_NOCLDSTOP; CLD_CONTINUED) and wait4's WUNTRACED
+ * and WCONTINUED. */
+static void notify_parent(struct process *p, int code, int status)
+{
+    spin_lock(&proc_lock);
+    struct process *parent = p->parent;
+    if (parent)
+        __atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED);
+    spin_unlock(&proc_lock);
+    if (!parent)
+        return;
+    spin_lock(&parent->sighand.lock);
+    bool nocldstop = parent->sighand.action[SIGCHLD - 1].flags & SA_NOCLDSTOP;
+    spin_unlock(&parent->sighand.lock);
+    if (code != CLD_STOPPED || !nocldstop) {
+        struct ksiginfo info;
+        memset(&info, 0, sizeof(info));
+        info.si_signo = SIGCHLD;
+        info.si_code = code;
+        info.chld.pid = p->pid;
+        info.chld.status = status;
+        signal_send_process(parent, SIGCHLD, &info);
+    }
+    waitq_wake_all(&parent->child_wq);
+    process_put(parent);
+}
+
+static bool not_stopped(void *arg)
+{
+    struct process *p = arg;
+    return !__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE);
+}
+
+static void wait_while_stopped(struct process *p)
+{
+    wait_event_killable(&p->child_wq, not_stopped, p, NULL);
+}
+
+static void process_stop(struct process *p, int sig)
+{
+    spin_lock(&proc_lock);
+    bool newly = !p->stopped && !p->exiting;
+    if (newly) {
+        __atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
+        p->stop_signal = sig;
+        p->stop_to_report = true;
+        p->cont_to_report = false;
+        for (struct thread *t = p->threads; t; t = t->next)
+            if (t != current_thread())
+                thread_wake(t, true); /* to stop at their next way back to the guest */
+    }
+    spin_unlock(&proc_lock);
+    if (newly)
+        notify_parent(p, CLD_STOPPED, sig);
+}
+
+/* SIGCONT continues a stopped process when it is sent, whatever its disposition. */
+static void process_continue(struct process *p)
+{
+    spin_lock(&proc_lock);
+    bool was = p->stopped;
+    if (was) {
+        __atomic_store_n(&p->stopped, false, __ATOMIC_RELEASE);
+        p->stop_to_report = false;
+        p->cont_to_report = true;
+    }
+    spin_unlock(&proc_lock);
+    if (was) {
+        waitq_wake_all(&p->child_wq); /* its own threads wait there while stopped */
+        notify_parent(p, CLD_CONTINUED, SIGCONT);
+    }
+}
+
 void signal_send_process(struct process *p, int sig, const struct ksiginfo *info)
 {
     /* SIGKILL cannot be caught: it ends the process at once. */
@@ -149,6 +228,8 @@ void signal_send_process(struct process *p, int sig, const struct ksiginfo *info
         process_kill(p, SIGKILL);
         return;
     }
+    if (sig == SIGCONT)
+        process_continue(p);
     spin_lock(&proc_lock);
     struct thread *target = NULL;
     for (struct thread *t = p->threads; t; t = t->next)
@@ -284,6 +365,8 @@ void signal_deliver(long nr, bool in_syscall)
     for (;;) {
         if (__atomic_load_n(&th->killed, __ATOMIC_ACQUIRE))
             thread_exit(0);
+        if (__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
+            wait_while_stopped(p);
         struct ksiginfo info;
         int sig = signal_dequeue(th, ~th->sigmask, &info);
         if (!sig)
@@ -302,7 +385,7 @@ void signal_deliver(long nr, bool in_syscall)
             case SIGDFL_CONT:
                 continue;
             case SIGDFL_STOP:
-                log_warn("stopping a process (signal %d) is not supported yet: ignored", sig);
+                process_stop(p, sig);
                 continue;
             default:
                 die_of(sig);

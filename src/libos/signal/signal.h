@@ -109,6 +109,8 @@ _Static_assert(sizeof(struct ksiginfo) == 128, "siginfo");
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 /* Dispositions and the process-wide pending set (signals sent to the process rather than
  * to one of its threads). */
