@@ -186,6 +186,17 @@ int main(int argc, char **argv)
     close(p[1]);
     section_end();
 
+    section_begin("packet mode (O_DIRECT)");
+    CHECK_OK(pipe2(p, O_DIRECT));
+    CHECK(write(p[1], "one", 3) == 3 && write(p[1], "second", 6) == 6);
+    CHECK(read(p[0], buf, sizeof(buf)) == 3 && !memcmp(buf, "one", 3));
+    CHECK(read(p[0], buf, 3) == 3 && !memcmp(buf, "sec", 3)); /* the rest is dropped */
+    CHECK(write(p[1], "third", 5) == 5);
+    CHECK(read(p[0], buf, sizeof(buf)) == 5 && !memcmp(buf, "third", 5));
+    close(p[0]);
+    close(p[1]);
+    section_end();
+
     section_begin("pipe size");
     CHECK_OK(pipe(p));
     CHECK(fcntl(p[0], F_GETPIPE_SZ) == 65536);

@@ -54,7 +54,15 @@ struct pipe {
     struct waitq open_wq; /* FIFO opens waiting for the other side */
     unsigned int reader_opens, writer_opens; /* ends ever opened: a peer that came and went
                                               * still releases a waiting open, as on Linux */
+    /* Packet mode (pipe2's O_DIRECT): each write of up to PIPE_BUF bytes is a packet, and a
+     * read takes at most one (the rest of a packet longer than the read is dropped). Like
+     * Linux's 16 pipe buffers, at most PIPE_PACKETS packets wait at once. */
+    bool packet;
+    uint16_t pkt_len[16];
+    unsigned int pkt_head, pkt_count;
 };
+
+#define PIPE_PACKETS 16
 
 /* FIFOs with an open end; fifos_lock nests outside pipe->lock. */
 static spinlock_t fifos_lock = SPINLOCK_INIT;
@@ -87,12 +95,18 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
             return rc;
         }
     }
-    size_t n = MIN(len, p->len);
+    size_t n = MIN(len, p->len), take = n;
+    if (p->packet && p->pkt_count) {
+        take = p->pkt_len[p->pkt_head];
+        n = MIN(len, take);
+        p->pkt_head = (p->pkt_head + 1) % PIPE_PACKETS;
+        p->pkt_count--;
+    }
     size_t first = MIN(n, p->size - p->head);
     memcpy(buf, p->buf + p->head, first);
     memcpy((char *)buf + first, p->buf, n - first);
-    p->head = (p->head + n) % p->size;
-    p->len -= n;
+    p->head = (p->head + take) % p->size;
+    p->len -= take;
     spin_unlock(&p->lock);
     if (n) {
         waitq_wake_all(&p->writers_wq);
@@ -109,7 +123,10 @@ struct write_wait {
 static bool writable(void *arg)
 {
     struct write_wait *w = arg;
-    return w->p->readers == 0 || w->p->size - w->p->len >= w->need;
+    if (w->p->readers == 0)
+        return true;
+    return w->p->size - w->p->len >= w->need &&
+           (!w->p->packet || w->p->pkt_count < PIPE_PACKETS);
 }
 
 static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
@@ -124,8 +141,11 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t 
             signal_send_self(SIGPIPE);
             return done ? (ssize_t)done : -EPIPE;
         }
-        /* Up to PIPE_BUF bytes go in whole; more may be split at any byte. */
+        /* Up to PIPE_BUF bytes go in whole; more may be split at any byte (in packet mode:
+         * into packets of PIPE_BUF bytes). */
         size_t left = len - done;
+        if (p->packet)
+            left = MIN(left, PIPE_BUF);
         struct write_wait w = {p, left <= PIPE_BUF ? left : 1};
         if (!writable(&w)) {
             if (f->flags & O_NONBLOCK) {
@@ -146,6 +166,10 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, uint64_t 
         memcpy(p->buf, (const char *)buf + done + first, n - first);
         p->len += n;
         done += n;
+        if (p->packet) {
+            p->pkt_len[(p->pkt_head + p->pkt_count) % PIPE_PACKETS] = (uint16_t)n;
+            p->pkt_count++;
+        }
         spin_unlock(&p->lock);
         waitq_wake_all(&p->readers_wq);
         poll_notify(&p->poll, POLLIN | POLLRDNORM);
@@ -426,6 +450,7 @@ static long do_pipe2(int *ufds, int flags)
     if (!p)
         goto fail;
     p->readers = p->writers = 1;
+    p->packet = flags & O_DIRECT;
     uint64_t ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
     inode = inode_alloc(&pipe_sb, ino, S_IFIFO | 0600, 0, &pipe_iops, &pipe_fops);
     if (!inode)
