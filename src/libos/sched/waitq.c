@@ -104,8 +104,10 @@ int thread_park(int64_t deadline_ns)
     struct ocall_event req = {.slot = tcs->index, .timeout_ns = timeout};
     memcpy(a, &req, sizeof(req));
     ocall(OCALL_EVENT_WAIT, a);
+    /* wake_pending is left alone: a wake that comes after the host wait ended but before
+     * park_state is cleared would otherwise be lost. It only makes the next park return at
+     * once, which every caller tolerates (it re-checks its condition). */
     __atomic_store_n(&tcs->park_state, 0, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&tcs->wake_pending, 0, __ATOMIC_SEQ_CST);
     /* The answer is only a hint: callers re-check their condition and the clock. */
     return 0;
 }
