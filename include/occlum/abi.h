@@ -45,6 +45,7 @@
 #define AEX_SYSCALL 1 /* a guest syscall instruction, trapped */
 #define AEX_FAULT   2 /* a guest fault: ssa.signo/code/addr say which */
 #define AEX_INTERRUPT 3 /* the LibOS kicked this thread out of guest code (THREAD_KICK) */
+#define AEX_FAST_SYSCALL 4 /* a rewritten syscall site entered directly (no host signal) */
 
 /* ECALL numbers (the second argument of sim_eenter). */
 #define ECALL_INIT   1 /* first call on the first thread: arg = struct ecall_init_args * */
@@ -68,6 +69,7 @@
 #define TCS_OCALL_RSP       0x48
 #define TCS_OCALL_FSBASE    0x50
 #define TCS_HOST_EXIT       0x58
+#define TCS_FAST_ENTRY      0x88
 #define TCS_SSA             0x100
 #define TCS_XSAVE           0x1000
 #define TCS_SIZE            0x2000
@@ -150,7 +152,8 @@ struct tcs {
     void *thread;              /* 0x78 LibOS per-thread state */
     uint32_t park_state;       /* 0x80 LibOS: 1 while parked on the host event */
     uint32_t wake_pending;     /* 0x84 LibOS: a wake-up not yet consumed */
-    uint8_t pad1[TCS_SSA - 0x88];
+    uint64_t fast_entry;       /* 0x88 LibOS: where a rewritten syscall site enters */
+    uint8_t pad1[TCS_SSA - 0x90];
     struct ssa ssa;            /* 0x100 */
     uint8_t pad2[TCS_XSAVE - TCS_SSA - sizeof(struct ssa)];
     uint8_t xsave[TCS_SIZE - TCS_XSAVE] __attribute__((aligned(64))); /* guest FPU at OCALLs */
@@ -169,6 +172,7 @@ _Static_assert(offsetof(struct tcs, exception_entry) == TCS_EXCEPTION_ENTRY, "tc
 _Static_assert(offsetof(struct tcs, ocall_rsp) == TCS_OCALL_RSP, "tcs");
 _Static_assert(offsetof(struct tcs, ocall_fsbase) == TCS_OCALL_FSBASE, "tcs");
 _Static_assert(offsetof(struct tcs, host_exit) == TCS_HOST_EXIT, "tcs");
+_Static_assert(offsetof(struct tcs, fast_entry) == TCS_FAST_ENTRY, "tcs");
 _Static_assert(offsetof(struct tcs, ssa) == TCS_SSA, "tcs");
 _Static_assert(offsetof(struct tcs, xsave) == TCS_XSAVE, "tcs");
 _Static_assert(sizeof(struct tcs) == TCS_SIZE, "tcs");

@@ -12,6 +12,7 @@
 #include "occlum/abi.h"
 #include "process/process.h"
 #include "process/spawn.h"
+#include "syscall/fastpath.h"
 #include "uapi/elf.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -72,6 +73,7 @@ static long libos_init(struct tcs *tcs, const struct ecall_init_args *uargs)
         log_error("cannot mount the image: %d", rc);
         return ECALL_ERR_INIT;
     }
+    fastpath_init();
     rc = process_subsystem_init();
     if (rc)
         return ECALL_ERR_INIT;
@@ -93,6 +95,7 @@ long libos_ecall(struct tcs *tcs, long id, void *uarg)
     }
     if (init_state != INIT_DONE)
         return ECALL_ERR_INIT;
+    fastpath_init_tcs(tcs);
     switch (id) {
     case ECALL_RUN:
         return process_run_first(tcs, uarg);

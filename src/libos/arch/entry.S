@@ -53,6 +53,42 @@ libos_exception_entry:
     ud2
     .size libos_exception_entry, .-libos_exception_entry
 
+/*
+ * The direct syscall entry (syscall/fastpath.c rewrites trapped `mov $nr, %eax; syscall`
+ * sites into jumps to per-site stubs, which set in_guest to 0, store the site's return
+ * address in the SSA and jump here with every other guest register live, rax = nr). It
+ * saves them as an AEX would, without a host signal, and enters the LibOS.
+ */
+    .globl libos_fast_syscall
+    .hidden libos_fast_syscall
+    .type libos_fast_syscall, @function
+libos_fast_syscall:
+    mov %rsp, %gs:TCS_SSA+REGS_RSP
+    mov %gs:TCS_LIBOS_STACK, %rsp
+    pushfq
+    popq %gs:TCS_SSA+REGS_RFLAGS
+    mov %r8, %gs:TCS_SSA+0x00
+    mov %r9, %gs:TCS_SSA+0x08
+    mov %r10, %gs:TCS_SSA+0x10
+    mov %r11, %gs:TCS_SSA+0x18
+    mov %r12, %gs:TCS_SSA+0x20
+    mov %r13, %gs:TCS_SSA+0x28
+    mov %r14, %gs:TCS_SSA+0x30
+    mov %r15, %gs:TCS_SSA+0x38
+    mov %rdi, %gs:TCS_SSA+REGS_RDI
+    mov %rsi, %gs:TCS_SSA+0x48
+    mov %rbp, %gs:TCS_SSA+0x50
+    mov %rbx, %gs:TCS_SSA+0x58
+    mov %rdx, %gs:TCS_SSA+0x60
+    mov %rax, %gs:TCS_SSA+REGS_RAX
+    mov %rcx, %gs:TCS_SSA+REGS_RCX
+    rdfsbase %rax
+    mov %rax, %gs:TCS_SSA+REGS_FSBASE
+    movl $AEX_FAST_SYSCALL, %gs:TCS_SSA+SSA_REASON
+    mov %gs:TCS_SELF, %rdi
+    jmp libos_exception_entry
+    .size libos_fast_syscall, .-libos_fast_syscall
+
     .globl return_to_guest
     .hidden return_to_guest
     .type return_to_guest, @function

@@ -14,6 +14,7 @@
 #include "process/internal.h"
 #include "process/spawn.h"
 #include "signal/signal.h"
+#include "syscall/fastpath.h"
 #include "syscall/syscall.h"
 #include "uapi/errno.h"
 #include "util/log.h"
@@ -72,7 +73,7 @@ void libos_handle_exception(struct tcs *tcs)
         signal_deliver(0, false);
         return_to_guest();
     }
-    if (tcs->ssa.reason != AEX_SYSCALL) {
+    if (tcs->ssa.reason != AEX_SYSCALL && tcs->ssa.reason != AEX_FAST_SYSCALL) {
         /* A guest fault: the host signal number is the guest's (same ABI). */
         int signo = tcs->ssa.signo;
         if (signo < 1 || signo > NSIG)
@@ -83,6 +84,8 @@ void libos_handle_exception(struct tcs *tcs)
     const long args[6] = {(long)r->rdi, (long)r->rsi, (long)r->rdx,
                           (long)r->r10, (long)r->r8,  (long)r->r9};
     long nr = (long)r->rax;
+    if (tcs->ssa.reason == AEX_SYSCALL && fastpath_enabled)
+        fastpath_try_rewrite(r->rip, nr); /* next time, no trap */
     long ret = syscall_dispatch(nr, args);
     /* As the syscall instruction leaves them: result in rax, rip in rcx, rflags in r11. */
     r->rax = (uint64_t)ret;
