@@ -3,6 +3,7 @@
 #
 # Rows (bench/README.md says what each one measures):
 #   getppid (ns/call)          bench/syscall_lat.c getppid N, glibc static-pie (and musl)
+#   getppid() via libc         bench/syscall_lat.c getppid-libc N: a site the fast path rewrites
 #   write 1 B to /dev/null     bench/syscall_lat.c write1 N, stdout -> /dev/null
 #   write 4 KiB to /dev/null   bench/syscall_lat.c write4k N, stdout -> /dev/null
 #   run hello (ms/run)         wall time of `occlum run /bin/hello` vs the same binary natively
@@ -238,6 +239,8 @@ printf "%-34s %12s %12s   %s\n" benchmark native occlum "ratio (occlum/native)"
 
 latency_row "getppid (ns/call, glibc)" "$DIR/glibc/syscall_lat" /bin/syscall_lat getppid
 getppid_occ=$last_occ
+latency_row "getppid() libc, fast path (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat \
+    getppid-libc
 if [ $have_musl -eq 1 ]; then
     latency_row "getppid (ns/call, musl)" "$DIR/musl/syscall_lat" /bin/syscall_lat-musl getppid
 fi

@@ -56,6 +56,20 @@ static int run_getppid(long n)
     return 0;
 }
 
+/* libc's getppid(): a `mov $nr, %eax; syscall` site, which the LibOS's fast path rewrites
+ * after its first trap. */
+static int run_getppid_libc(long n)
+{
+    pid_t first = getppid();
+    for (long i = 0; i < n; i++) {
+        if (getppid() != first) {
+            fprintf(stderr, "syscall_lat: getppid changed its answer at call %ld\n", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int run_write(long n, size_t len)
 {
     for (long i = 0; i < n; i++) {
@@ -73,7 +87,7 @@ static int run_write(long n, size_t len)
 
 static _Noreturn void usage(void)
 {
-    fprintf(stderr, "usage: syscall_lat getppid|write1|write4k N\n");
+    fprintf(stderr, "usage: syscall_lat getppid|getppid-libc|write1|write4k N\n");
     exit(2);
 }
 
@@ -96,6 +110,8 @@ int main(int argc, char **argv)
     t0 = now_ns();
     if (strcmp(mode, "getppid") == 0)
         rc = run_getppid(n);
+    else if (strcmp(mode, "getppid-libc") == 0)
+        rc = run_getppid_libc(n);
     else if (strcmp(mode, "write1") == 0)
         rc = run_write(n, 1);
     else if (strcmp(mode, "write4k") == 0)

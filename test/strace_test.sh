@@ -82,4 +82,20 @@ else
     ok "enclave: $N guest getppid calls, none seen by the host"
 fi
 
+# The fast path: a `mov $nr, %eax; syscall` site (libc's getppid()) traps once, then is
+# rewritten to enter the LibOS directly, so the host delivers far fewer SIGSYS (each one is
+# an rt_sigreturn) than there are calls. Without the rewrite there would be at least N.
+(cd "$INST" && timeout "$T" strace -f -e trace=rt_sigreturn -o "$WORK/fast.strace" \
+    "$OCCLUM" run /bin/getppid_loop $N wrapper >"$WORK/fast.out" 2>"$WORK/fast.err")
+rc=$?
+traps=$(grep -c 'rt_sigreturn(' "$WORK/fast.strace")
+if [ $rc -ne 0 ] || ! grep -q "made $N getppid calls" "$WORK/fast.out"; then
+    not_ok "fast path: getppid_loop wrapper did not report $N calls (status $rc)"
+    tail -n 10 "$WORK/fast.err" | sed 's/^/#   /'
+elif [ "$traps" -ge $((N / 2)) ]; then
+    not_ok "fast path: $traps host traps for $N getppid() calls, want far fewer than $N"
+else
+    ok "fast path: $N getppid() calls took $traps host traps in all"
+fi
+
 [ $fails -eq 0 ]

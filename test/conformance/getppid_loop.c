@@ -1,5 +1,7 @@
 /*
- * getppid_loop N: calls getppid through syscall(SYS_getppid) N times and says so.
+ * getppid_loop N [wrapper]: calls getppid N times and says so: through syscall(SYS_getppid)
+ * (a register-numbered syscall site), or with `wrapper` through libc's getppid() (a
+ * `mov $nr, %eax; syscall` site, which the LibOS's fast path rewrites after its first trap).
  *
  * Used by test/strace_test.sh: run inside the enclave under `strace -f`, the host must see
  * none of these calls (the LibOS serves them), while natively strace sees all N. Also run as
@@ -14,13 +16,14 @@
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
-    long first = syscall(SYS_getppid);
+    int wrapper = argc > 2 && !strcmp(argv[2], "wrapper");
+    long first = wrapper ? getppid() : syscall(SYS_getppid);
     long made = 1, differ = 0;
 
     CHECK(n > 0);
     CHECK(first >= 0);
     for (; made < n; made++)
-        if (syscall(SYS_getppid) != first)
+        if ((wrapper ? getppid() : syscall(SYS_getppid)) != first)
             differ++;
     CHECK(differ == 0);
     printf("getppid_loop: made %ld getppid calls\n", made);
