@@ -168,8 +168,7 @@ static ssize_t ro_write(struct file *f, const void *buf, size_t len, uint64_t *p
     return -EBADF;
 }
 
-/* The Linux rules for the new position: base + off must be >= 0 and not overflow. */
-static int64_t seek_to(struct file *f, int64_t base, int64_t off)
+int64_t file_seek_to(struct file *f, int64_t base, int64_t off)
 {
     int64_t np;
 
@@ -188,36 +187,31 @@ static int64_t ro_lseek(struct file *f, int64_t off, int whence)
 
     switch (whence) {
     case SEEK_SET:
-        return seek_to(f, 0, off);
+        return file_seek_to(f, 0, off);
     case SEEK_CUR:
         spin_lock(&f->pos_lock);
         cur = (int64_t)f->pos;
         spin_unlock(&f->pos_lock);
-        return seek_to(f, cur, off);
+        return file_seek_to(f, cur, off);
     case SEEK_END:
-        return seek_to(f, size, off);
+        return file_seek_to(f, size, off);
     case SEEK_DATA:
         /* The whole file is data: the next data is at off itself. */
         if (off < 0)
             return -EINVAL;
         if (off >= size)
             return -ENXIO;
-        return seek_to(f, 0, off);
+        return file_seek_to(f, 0, off);
     case SEEK_HOLE:
         /* The only hole is the virtual one at the end. */
         if (off < 0)
             return -EINVAL;
         if (off >= size)
             return -ENXIO;
-        return seek_to(f, 0, size);
+        return file_seek_to(f, 0, size);
     default:
         return -EINVAL;
     }
-}
-
-static long notty_ioctl(struct file *f, unsigned long request, unsigned long uarg)
-{
-    return -ENOTTY;
 }
 
 const struct file_ops generic_ro_file_ops = {
@@ -225,7 +219,6 @@ const struct file_ops generic_ro_file_ops = {
     .write = ro_write,
     .pread = ro_pread,
     .lseek = ro_lseek,
-    .ioctl = notty_ioctl,
 };
 
 /* ---- directories ---- */
@@ -246,12 +239,12 @@ static int64_t dir_lseek(struct file *f, int64_t off, int whence)
 
     switch (whence) {
     case SEEK_SET:
-        return seek_to(f, 0, off);
+        return file_seek_to(f, 0, off);
     case SEEK_CUR:
         spin_lock(&f->pos_lock);
         cur = (int64_t)f->pos;
         spin_unlock(&f->pos_lock);
-        return seek_to(f, cur, off);
+        return file_seek_to(f, cur, off);
     default:
         return -EINVAL;
     }
@@ -262,7 +255,6 @@ const struct file_ops generic_dir_file_ops = {
     .write = ro_write,
     .pread = dir_pread,
     .lseek = dir_lseek,
-    .ioctl = notty_ioctl,
 };
 
 /* ---- generic ops for writable regular files ---- */
@@ -294,6 +286,5 @@ const struct file_ops generic_rw_file_ops = {
     .write = rw_write,
     .pread = ro_pread,
     .lseek = ro_lseek,
-    .ioctl = notty_ioctl,
     .pwrite = rw_pwrite,
 };

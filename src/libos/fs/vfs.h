@@ -210,6 +210,10 @@ void inode_put(struct inode *inode);
 /* True if both name the same file. */
 bool inode_same(const struct inode *a, const struct inode *b);
 
+/* Moves f's position to base + off by lseek(2)'s rules (the sum must not overflow or be
+ * negative: -EINVAL); returns the new position. For file systems' lseek ops. */
+int64_t file_seek_to(struct file *f, int64_t base, int64_t off);
+
 /* A new open file on `inode` (takes a new inode reference); NULL on -ENOMEM. */
 struct file *file_alloc(struct inode *inode, unsigned int flags);
 

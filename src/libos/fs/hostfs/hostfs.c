@@ -503,7 +503,7 @@ static ssize_t hf_write(struct file *f, const void *buf, size_t len, uint64_t *p
 
 static int64_t hf_lseek(struct file *f, int64_t off, int whence)
 {
-    int64_t base = 0, np, size;
+    int64_t base = 0, size;
 
     switch (whence) {
     case SEEK_SET:
@@ -532,17 +532,7 @@ static int64_t hf_lseek(struct file *f, int64_t off, int whence)
     default:
         return -EINVAL;
     }
-    if (__builtin_add_overflow(base, off, &np) || np < 0)
-        return -EINVAL;
-    spin_lock(&f->pos_lock);
-    f->pos = (uint64_t)np;
-    spin_unlock(&f->pos_lock);
-    return np;
-}
-
-static long hf_ioctl(struct file *f, unsigned long request, unsigned long uarg)
-{
-    return -ENOTTY;
+    return file_seek_to(f, base, off);
 }
 
 static void hf_release(struct file *f)
@@ -559,7 +549,6 @@ static const struct file_ops hostfs_fops = {
     .pread = hf_pread,
     .pwrite = hf_pwrite,
     .lseek = hf_lseek,
-    .ioctl = hf_ioctl,
     .release = hf_release,
 };
 

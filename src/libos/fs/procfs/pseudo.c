@@ -472,7 +472,7 @@ static ssize_t pf_write(struct file *f, const void *buf, size_t len, uint64_t *p
 
 static int64_t pf_lseek(struct file *f, int64_t off, int whence)
 {
-    int64_t base = 0, np;
+    int64_t base = 0;
 
     switch (whence) {
     case SEEK_SET:
@@ -485,17 +485,7 @@ static int64_t pf_lseek(struct file *f, int64_t off, int whence)
     default:
         return -EINVAL; /* as seq_file: the size of a generated file is unknown */
     }
-    if (__builtin_add_overflow(base, off, &np) || np < 0)
-        return -EINVAL;
-    spin_lock(&f->pos_lock);
-    f->pos = (uint64_t)np;
-    spin_unlock(&f->pos_lock);
-    return np;
-}
-
-static long pf_ioctl(struct file *f, unsigned long request, unsigned long uarg)
-{
-    return -ENOTTY;
+    return file_seek_to(f, base, off);
 }
 
 static void pf_release(struct file *f)
@@ -514,7 +504,6 @@ const struct file_ops pseudo_file_ops = {
     .pread = pf_pread,
     .pwrite = pf_pwrite,
     .lseek = pf_lseek,
-    .ioctl = pf_ioctl,
     .release = pf_release,
 };
 
