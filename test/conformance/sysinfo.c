@@ -52,8 +52,12 @@ static void test_ids(void)
     CHECK(geteuid() == (uid_t)syscall(SYS_geteuid));
     CHECK(getgid() == (gid_t)syscall(SYS_getgid));
     CHECK(getegid() == (gid_t)syscall(SYS_getegid));
-    CHECK(getpgrp() > 0);
-    CHECK(getsid(0) > 0);
+    /* Linux reports 0 for a group or session whose leader lives outside the caller's pid
+     * namespace (as in a CI container), so only the sign and the two spellings are fixed. */
+    CHECK(getpgrp() >= 0);
+    CHECK(getpgid(0) == getpgrp());
+    CHECK(getsid(0) >= 0);
+    CHECK(getsid(0) == getsid(getpid()));
     section_end();
 }
 
