@@ -3,6 +3,8 @@
 # getppid 1000 times (test/conformance/getppid_loop.c) makes the host see zero getppid calls,
 # while the program itself reports making all 1000. A native run under the same strace
 # command must show all 1000, which proves the strace filter would have seen them.
+# The fast path: rewritten syscall sites (libc's getppid(), glibc's read() on both of its
+# paths, test/conformance/read_loop.c) cost far fewer host traps than calls.
 #
 # Prints "ok - strace ..." / "not ok - strace ..." lines (run_tests.sh counts them) and exits
 # nonzero if any failed.
@@ -15,6 +17,7 @@ OCCLUM=${OCCLUM:-$BUILD/bin/occlum}
 T=${TEST_TIMEOUT:-60}
 N=1000
 BIN=$BUILD/test/conformance/glibc-pie/getppid_loop
+READ_BIN=$BUILD/test/conformance/glibc-pie/read_loop
 WORK=$BUILD/test/strace
 INST=$WORK/instance
 fails=0
@@ -36,10 +39,12 @@ if ! command -v strace >/dev/null; then
     not_ok "setup: strace is not installed"
     exit 1
 fi
-if [ ! -x "$BIN" ]; then
-    not_ok "setup: $BIN is not built"
-    exit 1
-fi
+for b in "$BIN" "$READ_BIN"; do
+    if [ ! -x "$b" ]; then
+        not_ok "setup: $b is not built"
+        exit 1
+    fi
+done
 
 # Native: strace sees every call.
 timeout "$T" strace -f -e trace=getppid -o "$WORK/native.strace" "$BIN" $N \
@@ -61,6 +66,7 @@ if ! "$OCCLUM" new "$INST" >"$WORK/setup.log" 2>&1; then
 fi
 mkdir -p "$INST/image/bin"
 cp "$BIN" "$INST/image/bin/getppid_loop"
+cp "$READ_BIN" "$INST/image/bin/read_loop"
 if ! (cd "$INST" && timeout 300 "$OCCLUM" build) >>"$WORK/setup.log" 2>&1; then
     not_ok "setup: occlum build failed"
     sed 's/^/#   /' "$WORK/setup.log" | tail -n 20
@@ -82,20 +88,34 @@ else
     ok "enclave: $N guest getppid calls, none seen by the host"
 fi
 
-# The fast path: a `mov $nr, %eax; syscall` site (libc's getppid()) traps once, then is
-# rewritten to enter the LibOS directly, so the host delivers far fewer SIGSYS (each one is
-# an rt_sigreturn) than there are calls. Without the rewrite there would be at least N.
-(cd "$INST" && timeout "$T" strace -f -e trace=rt_sigreturn -o "$WORK/fast.strace" \
-    "$OCCLUM" run /bin/getppid_loop $N wrapper >"$WORK/fast.out" 2>"$WORK/fast.err")
-rc=$?
-traps=$(grep -c 'rt_sigreturn(' "$WORK/fast.strace")
-if [ $rc -ne 0 ] || ! grep -q "made $N getppid calls" "$WORK/fast.out"; then
-    not_ok "fast path: getppid_loop wrapper did not report $N calls (status $rc)"
-    tail -n 10 "$WORK/fast.err" | sed 's/^/#   /'
-elif [ "$traps" -ge $((N / 2)) ]; then
-    not_ok "fast path: $traps host traps for $N getppid() calls, want far fewer than $N"
-else
-    ok "fast path: $N getppid() calls took $traps host traps in all"
-fi
+# fast NAME WHAT ARGS...: runs /bin/ARGS inside under `strace -f -e trace=rt_sigreturn`; the
+# program must report "made $N WHAT" and the host must deliver far fewer SIGSYS (each one is
+# an rt_sigreturn) than N: the site trapped once, then was rewritten to enter the LibOS
+# directly. Without the rewrite there would be at least N.
+fast() {
+    local name=$1 what=$2
+    shift 2
+    (cd "$INST" && timeout "$T" strace -f -e trace=rt_sigreturn -o "$WORK/$name.strace" \
+        "$OCCLUM" run "/bin/$@" >"$WORK/$name.out" 2>"$WORK/$name.err")
+    local rc=$? traps
+    traps=$(grep -c 'rt_sigreturn(' "$WORK/$name.strace")
+    if [ $rc -ne 0 ] || ! grep -q "made $N $what" "$WORK/$name.out"; then
+        not_ok "fast path: $* did not report $N $what (status $rc)"
+        sed "s/^/#   /" "$WORK/$name.out"
+        tail -n 10 "$WORK/$name.err" | sed 's/^/#   /'
+    elif [ "$traps" -ge $((N / 2)) ]; then
+        not_ok "fast path: $traps host traps for $* ($N $what), want far fewer than $N"
+    else
+        ok "fast path: $* ($N $what) took $traps host traps in all"
+    fi
+}
+
+# `mov $nr, %eax; syscall` (libc's getppid()): the mov becomes a jump to a stub.
+fast getppid "getppid calls" getppid_loop $N wrapper
+# `xor %eax, %eax; syscall` (glibc's read()): the xor becomes a short jump into the function's
+# alignment padding, which jumps to a stub. Single-threaded, then with a second thread, where
+# glibc takes its cancellable read path (another site, with other padding).
+fast read "reads" read_loop $N
+fast read_threads "reads" read_loop $N threads
 
 [ $fails -eq 0 ]

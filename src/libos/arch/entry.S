@@ -54,8 +54,9 @@ libos_exception_entry:
     .size libos_exception_entry, .-libos_exception_entry
 
 /*
- * The direct syscall entry (syscall/fastpath.c rewrites trapped `mov $nr, %eax; syscall`
- * sites into jumps to per-site stubs, which set in_guest to 0, store the site's return
+ * The direct syscall entry (syscall/fastpath.c rewrites trapped `mov $nr, %eax; syscall` and
+ * `xor %eax, %eax; syscall` sites into jumps to per-site stubs, which set rax, set in_guest
+ * to 0, store the site's return
  * address in the SSA and jump here with every other guest register live, rax = nr). It
  * saves them as an AEX would, without a host signal, and enters the LibOS.
  */

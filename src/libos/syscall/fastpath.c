@@ -1,35 +1,54 @@
 /*
  * The syscall fast path: rewriting trapped syscall sites.
  *
- * libc wrappers issue most system calls as
+ * After a guest syscall site has trapped once (Syscall User Dispatch: a host SIGSYS, ~1.6 us),
+ * it is rewritten, if it has one of two known shapes, to jump to a per-site stub that enters
+ * the LibOS directly (libos_fast_syscall, arch/entry.S) without the host. Every stub ends
  *
- *     site:      b8 NN NN NN NN      mov $nr, %eax
- *     site+5:    0f 05               syscall
- *
- * After such a site has trapped once (Syscall User Dispatch: a host SIGSYS, ~1.6 us), its
- * five-byte `mov` is replaced by `jmp stub` (e9 rel32). The stub, one per (site, nr), does
- * what the trap would have done, without the host:
- *
- *     mov   $nr, %eax
  *     movb  $0, %gs:TCS_IN_GUEST               the LibOS owns the thread from here
- *     movq  $site+7, %gs:TCS_SSA+REGS_RIP      where the syscall returns to
- *     jmp   *%gs:TCS_FAST_ENTRY                libos_fast_syscall (arch/entry.S)
+ *     movq  $site_after, %gs:TCS_SSA+REGS_RIP  where the syscall returns to
+ *     jmp   *%gs:TCS_FAST_ENTRY                libos_fast_syscall
  *
- * The `syscall` bytes stay, so code that jumps straight to them still traps and works.
- * The 5-byte store is one atomic 16-byte compare-and-swap of the aligned block that holds it
- * (sites that straddle two blocks are left alone), while the page is briefly writable, so a
- * thread running the same code sees either the old or the new instruction.
+ * and begins with the instruction the rewrite took away. In both shapes the `syscall` bytes
+ * stay, so a thread already past the first instruction, or code that jumps straight to the
+ * `syscall`, still traps and works.
+ *
+ * 1. `mov $nr, %eax; syscall` (b8 imm32 0f 05, most libc wrappers): the 5-byte mov becomes
+ *    `jmp stub` (e9 rel32); the stub begins `mov $nr, %eax`.
+ *
+ * 2. `xor %eax, %eax; syscall` (31 c0 0f 05, glibc's read, nr 0): two bytes hold no rel32
+ *    jump, so the xor becomes `jmp short pad` (eb rel8), where `pad` is dead alignment padding
+ *    after the function's exit and receives `jmp stub` (e9 rel32), written before the eb is.
+ *    The stub begins `xor %eax, %eax`, not `mov $0`: libos_fast_syscall saves rflags for the
+ *    return (r11), and they must be those the xor leaves. `pad` is found by decoding forward
+ *    from the trapping rip (a known instruction boundary) with a small length decoder that
+ *    knows only the instructions of glibc's syscall epilogues and gives up on anything else,
+ *    up to the first unconditional exit (ret, jmp) within DECODE_MAX bytes; the bytes from
+ *    there to the next 16-byte boundary must all be canonical multi-byte nops or int3, at
+ *    least 5 of them, within rel8 reach. Such bytes are what the assembler's .p2align emits
+ *    before an aligned branch target: nothing jumps into them. If the padding already holds
+ *    `jmp` to this site's stub (an earlier rewrite whose eb store lost a race), it is reused;
+ *    if it holds anything else (another site's jump), the site keeps trapping.
+ *    Residual risk, accepted: `31 c0` could in theory be the tail of a longer instruction that
+ *    ends at the syscall with rax 0; no compiler emits such code before a syscall.
+ *
+ * Sites of other shapes keep trapping: syscall(2) and musl take the number from a register;
+ * glibc's `mov %edx, %eax; syscall` sites are _exit's exit_group loop and start-up code, and
+ * its `mov %r8d/%r9d, %eax` sites are futex waits (rare, and they block anyway).
+ *
+ * Every store into guest code is one atomic 16-byte compare-and-swap of the aligned block
+ * that holds the changed bytes (a site or padding that straddles two blocks is left alone),
+ * made while the page is briefly writable, so a thread running the same code sees either the
+ * old or the new instruction, and a concurrent change to the block makes the store fail
+ * harmlessly.
  *
  * Stubs live in one area of the user range owned by no process, reachable from every site
  * with a rel32 jump (the whole user range is within 2 GiB); a stub depends only on (site,
- * nr), so a later process with the same code at the same address reuses it. Stubs are never
- * freed; when the area is full, sites simply stay on the trap path.
- *
- * Sites of other shapes (glibc's read is `xor %eax, %eax; syscall`, 4 bytes; syscall(2)
- * takes the number from a register) keep trapping.
+ * shape, nr), so a later process with the same code at the same address reuses it. Stubs are
+ * never freed; when the area is full, sites simply stay on the trap path.
  *
  * Locking: fastpath_lock guards the stub table and area; the rewriting holds the process's
- * vm lock so that the page cannot change under it.
+ * vm lock so that the code pages cannot change under it (lock order: vm, then fastpath_lock).
  */
 #include "syscall/fastpath.h"
 #include "mm/mm.h"
@@ -47,10 +66,12 @@ void libos_fast_syscall(void);
 #define STUB_SIZE   64
 #define STUB_AREA   (2UL << 20) /* 32768 stubs */
 #define STUB_TABLE  8192        /* hash slots, a power of two */
+#define STUB_XOR    (1U << 31)  /* key flag: the stub begins `xor %eax,%eax`, not `mov $nr` */
+#define DECODE_MAX  120         /* bytes decoded forward from an xor site's syscall */
 
 struct stub_key {
     uint64_t site_after; /* 0: empty slot */
-    uint32_t nr;
+    uint32_t key;        /* nr, with STUB_XOR for an xor site */
     uint32_t index;      /* the stub's number in the area */
 };
 
@@ -82,13 +103,20 @@ void fastpath_init_tcs(struct tcs *tcs)
     tcs->fast_entry = (uint64_t)libos_fast_syscall;
 }
 
-/* Writes a stub for (site_after, nr) at `at` (its page is made writable around it). */
-static bool write_stub(uint64_t at, uint64_t site_after, uint32_t nr)
+/* ---- stubs ---------------------------------------------------------------------------- */
+
+/* Writes the stub for (site_after, key) at `at` (its page is made writable around it). */
+static bool write_stub(uint64_t at, uint64_t site_after, uint32_t key)
 {
     uint8_t code[STUB_SIZE];
     size_t n = 0;
-    code[n++] = 0xb8; /* mov $nr, %eax */
-    memcpy(code + n, &nr, 4), n += 4;
+    if (key & STUB_XOR) {
+        code[n++] = 0x31; /* xor %eax, %eax */
+        code[n++] = 0xc0;
+    } else {
+        code[n++] = 0xb8; /* mov $nr, %eax */
+        memcpy(code + n, &key, 4), n += 4;
+    }
     /* movb $0, %gs:TCS_IN_GUEST */
     const uint8_t movb[] = {0x65, 0xc6, 0x04, 0x25};
     memcpy(code + n, movb, 4), n += 4;
@@ -118,15 +146,15 @@ static bool write_stub(uint64_t at, uint64_t site_after, uint32_t nr)
     return true;
 }
 
-/* The stub for (site_after, nr), made if needed; 0 if there is none to be had. */
-static uint64_t stub_for(uint64_t site_after, uint32_t nr)
+/* The stub for (site_after, key), made if needed; 0 if there is none to be had. */
+static uint64_t stub_for(uint64_t site_after, uint32_t key)
 {
     uint64_t found = 0;
     spin_lock(&fastpath_lock);
-    uint32_t h = (uint32_t)((site_after * 0x9e3779b97f4a7c15ULL) >> 40) ^ nr;
+    uint32_t h = (uint32_t)((site_after * 0x9e3779b97f4a7c15ULL) >> 40) ^ key;
     for (uint32_t probe = 0; probe < 64; probe++) {
         struct stub_key *k = &table[(h + probe) & (STUB_TABLE - 1)];
-        if (k->site_after == site_after && k->nr == nr) {
+        if (k->site_after == site_after && k->key == key) {
             found = stub_base + (uint64_t)k->index * STUB_SIZE;
             break;
         }
@@ -134,9 +162,9 @@ static uint64_t stub_for(uint64_t site_after, uint32_t nr)
             if ((uint64_t)stubs_used * STUB_SIZE >= STUB_AREA)
                 break;
             uint64_t at = stub_base + (uint64_t)stubs_used * STUB_SIZE;
-            if (!write_stub(at, site_after, nr))
+            if (!write_stub(at, site_after, key))
                 break;
-            *k = (struct stub_key){site_after, nr, stubs_used++};
+            *k = (struct stub_key){site_after, key, stubs_used++};
             found = at;
             break;
         }
@@ -145,56 +173,326 @@ static uint64_t stub_for(uint64_t site_after, uint32_t nr)
     return found;
 }
 
+/* ---- storing into guest code ---------------------------------------------------------- */
+
 /* lock cmpxchg16b on the 16-byte aligned `addr`: stores `new` if it still holds `old`. */
-static void cmpxchg16(uint64_t addr, const uint64_t old[2], const uint64_t new[2])
+static bool cmpxchg16(uint64_t addr, const uint64_t old[2], const uint64_t new[2])
 {
     uint64_t lo = old[0], hi = old[1];
+    bool stored;
     __asm__ volatile("lock cmpxchg16b %0"
-                     : "+m"(*(volatile uint64_t(*)[2])addr), "+a"(lo), "+d"(hi)
+                     : "+m"(*(volatile uint64_t(*)[2])addr), "+a"(lo), "+d"(hi), "=@ccz"(stored)
                      : "b"(new[0]), "c"(new[1])
-                     : "memory", "cc");
+                     : "memory");
+    return stored;
+}
+
+/* Replaces the `len` bytes at `addr`, which must still hold `was`, by `now`: one 16-byte
+ * compare-and-swap of the aligned block that holds them all (the caller checked that one
+ * does, and made the page writable). The block's other bytes are written back with their own
+ * values, so a concurrent change anywhere in it makes the store fail harmlessly. */
+static bool patch_bytes(uint64_t addr, const uint8_t *was, const uint8_t *now, size_t len)
+{
+    uint64_t block = ALIGN_DOWN(addr, 16), off = addr - block;
+    uint64_t old[2], new[2];
+    memcpy(old, (const void *)block, 16); /* a torn read only makes the cmpxchg fail */
+    if (memcmp((const uint8_t *)old + off, was, len) != 0)
+        return false;
+    memcpy(new, old, 16);
+    memcpy((uint8_t *)new + off, now, len);
+    return cmpxchg16(block, old, new);
+}
+
+/* `jmp to` (e9 rel32) for an instruction at `at`, in out; false if `to` is out of reach. */
+static bool jmp_rel32(uint8_t out[5], uint64_t at, uint64_t to)
+{
+    int64_t rel = (int64_t)to - (int64_t)(at + 5);
+    if (rel != (int32_t)rel)
+        return false;
+    int32_t r32 = (int32_t)rel;
+    out[0] = 0xe9;
+    memcpy(out + 1, &r32, 4);
+    return true;
+}
+
+/* An ordinary code page of the process: readable and executable, not writable. vm lock held. */
+static bool code_page(struct vm_space *vm, uint64_t page)
+{
+    return vm_range_ok_locked(vm, page, PAGE_SIZE, PROT_READ | PROT_EXEC) &&
+           !vm_range_ok_locked(vm, page, PAGE_SIZE, PROT_WRITE);
+}
+
+/* The end of the ordinary code that holds `addr`: its page, and the next one if that is code
+ * too; 0 if addr's page is not code. Bytes below the end may be read. vm lock held. */
+static uint64_t code_end(struct vm_space *vm, uint64_t addr)
+{
+    uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE);
+    if (!code_page(vm, page))
+        return 0;
+    return code_page(vm, page + PAGE_SIZE) ? page + 2 * PAGE_SIZE : page + PAGE_SIZE;
+}
+
+/* Makes the pages of [lo, hi) writable (prot RWX; other threads may be executing them) or
+ * gives them back their code protection. */
+static int code_writable(uint64_t lo, uint64_t hi, bool writable)
+{
+    uint64_t page = ALIGN_DOWN(lo, PAGE_SIZE);
+    int prot = PROT_READ | PROT_EXEC | (writable ? PROT_WRITE : 0);
+    return host_mem_commit(page, ALIGN_UP(hi, PAGE_SIZE) - page, prot);
+}
+
+/* ---- a length decoder for syscall epilogues ------------------------------------------- */
+
+/* Bytes taken by the ModRM operand at p (ModRM, SIB, displacement; 64-bit addressing, so
+ * mod 0 rm 5 is RIP-relative disp32); 0 if it runs past `avail`. */
+static size_t modrm_len(const uint8_t *p, size_t avail)
+{
+    if (avail < 1)
+        return 0;
+    uint8_t mod = p[0] >> 6, rm = p[0] & 7;
+    size_t n = 1;
+    if (mod != 3 && rm == 4) {
+        if (avail < 2)
+            return 0;
+        n++; /* SIB; base 5 with mod 0 means disp32, no base */
+        if (mod == 0 && (p[1] & 7) == 5)
+            n += 4;
+    } else if (mod == 0 && rm == 5) {
+        n += 4;
+    }
+    n += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+    return n <= avail ? n : 0;
+}
+
+/* The length of the instruction at p (at most `avail` bytes may be read), with *exits set if
+ * it is an unconditional transfer (ret, jmp) after which the next bytes are not reached by
+ * falling through; 0 for anything the decoder does not know. It knows: prefixes fs (64) and
+ * REX; the ALU ops with ModRM or an accumulator immediate; mov, lea, test, xchg, movsxd,
+ * movzx/movsx, cmov, setcc, imul, shifts; 80/81/83/c6/c7/f6/f7/ff groups; push/pop, nop,
+ * leave, cltq/cqto; mov imm (imm64 with REX.W); jcc, jmp, call (rel8/rel32); ret; syscall.
+ * No 66, 67 or other prefixes: their operand sizes change lengths, so they end the decoding. */
+static size_t insn_len(const uint8_t *p, size_t avail, bool *exits)
+{
+    size_t i = 0, imm = 0;
+    bool rex_w = false, modrm = false;
+    *exits = false;
+    if (i < avail && p[i] == 0x64)
+        i++;
+    if (i < avail && (p[i] & 0xf0) == 0x40)
+        rex_w = p[i++] & 8;
+    if (i >= avail)
+        return 0;
+    uint8_t op = p[i++];
+    if (op < 0x40 && (op & 7) < 4) {
+        modrm = true; /* add/or/adc/sbb/and/sub/xor/cmp r/m, r and r, r/m */
+    } else if (op < 0x40 && (op & 7) == 4) {
+        imm = 1; /* op $imm8, %al */
+    } else if (op < 0x40 && (op & 7) == 5) {
+        imm = 4; /* op $imm32, %eax/%rax */
+    } else if ((op >= 0x50 && op <= 0x5f) || op == 0x90 || op == 0x98 || op == 0x99 || op == 0xc9) {
+        /* push, pop, nop, cltq, cqto, leave */
+    } else if (op == 0x63 || (op >= 0x84 && op <= 0x8b) || op == 0x8d || op == 0xd1 || op == 0xd3) {
+        modrm = true;
+    } else if (op == 0x80 || op == 0x83 || op == 0xc0 || op == 0xc1 || op == 0xc6) {
+        modrm = true, imm = 1;
+    } else if (op == 0x81 || op == 0xc7) {
+        modrm = true, imm = 4;
+    } else if (op == 0x6a || op == 0xa8 || (op >= 0x70 && op <= 0x7f) ||
+               (op >= 0xb0 && op <= 0xb7)) {
+        imm = 1; /* push imm8, test imm8, jcc rel8, mov imm8 */
+    } else if (op == 0x68 || op == 0xa9 || op == 0xe8) {
+        imm = 4; /* push imm32, test imm32, call rel32 */
+    } else if (op >= 0xb8 && op <= 0xbf) {
+        imm = rex_w ? 8 : 4;
+    } else if (op == 0xc3) {
+        *exits = true;
+    } else if (op == 0xe9 || op == 0xeb) {
+        imm = op == 0xe9 ? 4 : 1;
+        *exits = true;
+    } else if (op == 0xf6 || op == 0xf7 || op == 0xff) {
+        if (i >= avail)
+            return 0;
+        uint8_t reg = (p[i] >> 3) & 7;
+        modrm = true;
+        if (op != 0xff && reg < 2)
+            imm = op == 0xf6 ? 1 : 4; /* test $imm */
+        if (op == 0xff && (reg == 4 || reg == 5))
+            *exits = true; /* jmp *r/m */
+    } else if (op == 0x0f) {
+        if (i >= avail)
+            return 0;
+        uint8_t op2 = p[i++];
+        if (op2 == 0x05) {
+            /* syscall */
+        } else if (op2 >= 0x80 && op2 <= 0x8f) {
+            imm = 4; /* jcc rel32 */
+        } else if (op2 == 0x1f || (op2 >= 0x40 && op2 <= 0x4f) || (op2 >= 0x90 && op2 <= 0x9f) ||
+                   op2 == 0xaf || op2 == 0xb6 || op2 == 0xb7 || op2 == 0xbe || op2 == 0xbf) {
+            modrm = true; /* nop r/m, cmov, setcc, imul, movzx, movsx */
+        } else {
+            return 0;
+        }
+    } else {
+        return 0;
+    }
+    if (modrm) {
+        size_t m = modrm_len(p + i, avail - i);
+        if (m == 0)
+            return 0;
+        i += m;
+    }
+    i += imm;
+    return i <= avail ? i : 0;
+}
+
+/* The end of the first unconditional exit reached by decoding straight on from `from` (an
+ * instruction boundary), reading below `limit` and at most DECODE_MAX bytes; 0 if none. */
+static uint64_t first_exit_end(uint64_t from, uint64_t limit)
+{
+    uint64_t at = from, stop = MIN(limit, from + DECODE_MAX);
+    bool exits = false;
+    while (!exits) {
+        if (at >= stop)
+            return 0;
+        size_t n = insn_len((const uint8_t *)at, stop - at, &exits);
+        if (n == 0)
+            return 0;
+        at += n;
+    }
+    return at;
+}
+
+/* ---- alignment padding ---------------------------------------------------------------- */
+
+/* The length of the padding instruction at p: int3, or one of the canonical nops the GNU
+ * assembler pads with (90, 0f 1f /0 with a zero displacement of 0, 1 or 4 bytes, possibly
+ * SIB-addressed, behind 66 prefixes and a cs prefix); 0 for anything else. */
+static size_t nop_len(const uint8_t *p, size_t avail)
+{
+    static const uint8_t nopl[][6] = {
+        {3, 0x0f, 0x1f, 0x00},
+        {4, 0x0f, 0x1f, 0x40, 0x00},
+        {5, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+    };
+    if (avail >= 1 && p[0] == 0xcc)
+        return 1;
+    size_t i = 0;
+    while (i < avail && i < 6 && p[i] == 0x66)
+        i++;
+    bool cs = i < avail && p[i] == 0x2e;
+    i += cs;
+    if (i >= avail)
+        return 0;
+    if (p[i] == 0x90)
+        return cs ? 0 : i + 1;
+    if (avail - i < 3 || p[i] != 0x0f || p[i + 1] != 0x1f)
+        return 0;
+    for (size_t f = 0; f < ARRAY_SIZE(nopl); f++) {
+        size_t n = nopl[f][0];
+        if (avail - i >= n && memcmp(p + i, nopl[f] + 1, n) == 0)
+            return i + n;
+    }
+    /* 0f 1f 80 disp32 and 0f 1f 84 00 disp32 (SIB 00: (%rax,%rax,1)), all zero */
+    size_t n = p[i + 2] == 0x80 ? 7 : p[i + 2] == 0x84 ? 8 : 0;
+    if (n == 0 || avail - i < n)
+        return 0;
+    for (size_t k = 3; k < n; k++)
+        if (p[i + k] != 0)
+            return 0;
+    return i + n;
+}
+
+enum pad_state { PAD_OTHER, PAD_NOPS, PAD_JMP };
+
+/* What the padding bytes p[0..len) hold: only canonical nops and int3, a jmp rel32 at its
+ * start (a rewrite made it; the caller checks where to), or anything else. */
+static enum pad_state padding_state(const uint8_t *p, size_t len)
+{
+    if (len >= 5 && p[0] == 0xe9)
+        return PAD_JMP;
+    for (size_t at = 0; at < len;) {
+        size_t n = nop_len(p + at, len - at);
+        if (n == 0)
+            return PAD_OTHER;
+        at += n;
+    }
+    return PAD_NOPS;
+}
+
+/* ---- the two site shapes -------------------------------------------------------------- */
+
+/* `mov $nr, %eax; syscall` ending at rip: its mov becomes `jmp stub`. False if the site does
+ * not have this shape. vm lock held. */
+static bool rewrite_mov_site(struct vm_space *vm, uint64_t rip, uint32_t nr)
+{
+    uint64_t site = rip - 7;
+    if ((site & 15) > 11)
+        return false; /* the 5 bytes must sit in one aligned 16 bytes */
+    uint64_t limit = code_end(vm, site);
+    if (limit < rip)
+        return false;
+    uint8_t was[7];
+    memcpy(was, (const void *)site, sizeof(was)); /* code, readable: checked above */
+    uint32_t imm;
+    memcpy(&imm, was + 1, 4);
+    if (was[0] != 0xb8 || imm != nr || was[5] != 0x0f || was[6] != 0x05)
+        return false;
+    uint64_t stub = stub_for(rip, nr);
+    uint8_t jmp[5];
+    if (!stub || !jmp_rel32(jmp, site, stub) || code_writable(site, site + 5, true) != 0)
+        return true;
+    patch_bytes(site, was, jmp, 5);
+    code_writable(site, site + 5, false);
+    return true;
+}
+
+/* `xor %eax, %eax; syscall` ending at rip (the syscall was read, nr 0): the padding after the
+ * function's exit gets `jmp stub`, then the xor becomes `jmp short` to it. False if the site
+ * does not have this shape. vm lock held. */
+static bool rewrite_xor_site(struct vm_space *vm, uint64_t rip)
+{
+    static const uint8_t xor_syscall[4] = {0x31, 0xc0, 0x0f, 0x05};
+    uint64_t site = rip - 4;
+    if ((site & 15) == 15)
+        return false; /* the 2 bytes of the xor must sit in one aligned 16 bytes */
+    uint64_t limit = code_end(vm, site);
+    if (limit < rip || memcmp((const void *)site, xor_syscall, 4) != 0)
+        return false;
+
+    uint64_t pad = first_exit_end(rip, limit);
+    uint64_t pad_end = ALIGN_UP(pad, 16);
+    if (pad == 0 || pad_end - pad < 5 || pad_end > limit || pad - (site + 2) > 127)
+        return true;
+    uint8_t was[16];
+    memcpy(was, (const void *)pad, pad_end - pad);
+    enum pad_state state = padding_state(was, pad_end - pad);
+    if (state == PAD_OTHER)
+        return true;
+    uint64_t stub = stub_for(rip, STUB_XOR);
+    uint8_t jmp[5];
+    if (!stub || !jmp_rel32(jmp, pad, stub))
+        return true;
+    if (state == PAD_JMP && memcmp(was, jmp, 5) != 0)
+        return true; /* another site's jump */
+    if (code_writable(site, pad_end, true) != 0)
+        return true;
+    /* The jump in the padding first: the eb must never be seen before its target exists. */
+    if (state == PAD_JMP || patch_bytes(pad, was, jmp, 5)) {
+        const uint8_t short_jmp[2] = {0xeb, (uint8_t)(pad - (site + 2))};
+        patch_bytes(site, xor_syscall, short_jmp, 2);
+    }
+    code_writable(site, pad_end, false);
+    return true;
 }
 
 void fastpath_try_rewrite(uint64_t rip, long nr)
 {
-    if (!fastpath_enabled || rip < 7 || nr < 0 || nr > 0xffff)
+    /* The stub stores rip as a sign-extended imm32. */
+    if (!fastpath_enabled || rip < 7 || rip >= (1ULL << 31) || nr < 0 || nr > 0xffff)
         return;
-    uint64_t site = rip - 7;
-    if ((site & 15) > 11 || rip >= (1ULL << 31))
-        return; /* the 5 bytes must sit in one aligned 16 bytes; the stub stores rip as imm32 */
     struct vm_space *vm = current_process()->vm;
-    uint64_t block = ALIGN_DOWN(site, 16), page = ALIGN_DOWN(site, PAGE_SIZE);
-    if (ALIGN_DOWN(site + 6, PAGE_SIZE) != page)
-        return;
     vm_lock(vm);
-    /* Only ordinary code pages: readable and executable, not writable. */
-    bool ok = vm_range_ok_locked(vm, page, PAGE_SIZE, PROT_READ | PROT_EXEC) &&
-              !vm_range_ok_locked(vm, page, PAGE_SIZE, PROT_WRITE);
-    uint8_t b[7];
-    if (ok) {
-        memcpy(b, (const void *)site, sizeof(b)); /* mapped readable: checked above */
-        uint32_t imm;
-        memcpy(&imm, b + 1, 4);
-        ok = b[0] == 0xb8 && b[5] == 0x0f && b[6] == 0x05 && imm == (uint32_t)nr;
-    }
-    uint64_t stub = ok ? stub_for(rip, (uint32_t)nr) : 0;
-    if (stub) {
-        int64_t rel = (int64_t)stub - (int64_t)(site + 5);
-        if (rel == (int32_t)rel &&
-            host_mem_commit(page, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
-            /* One 16-byte compare-and-swap: the other bytes of the block are rewritten with
-             * their own values, so a concurrent change to them makes it fail harmlessly. */
-            uint64_t old[2], new[2];
-            memcpy(old, (const void *)block, 16);
-            memcpy(new, old, 16);
-            uint8_t *nb = (uint8_t *)new + (site - block);
-            nb[0] = 0xe9;
-            int32_t r32 = (int32_t)rel;
-            memcpy(nb + 1, &r32, 4);
-            if (memcmp((uint8_t *)old + (site - block), b, 5) == 0)
-                cmpxchg16(block, old, new);
-            host_mem_commit(page, PAGE_SIZE, PROT_READ | PROT_EXEC);
-        }
-    }
+    if (!rewrite_mov_site(vm, rip, (uint32_t)nr) && nr == 0)
+        rewrite_xor_site(vm, rip);
     vm_unlock(vm);
 }

@@ -20,8 +20,10 @@ void fastpath_init(void);
 /* Sets up a thread slot's TCS for direct entries. */
 void fastpath_init_tcs(struct tcs *tcs);
 /* The trapped syscall `nr` returned to `rip` (just after its syscall instruction): rewrite
- * the site if it is the `mov $nr, %eax; syscall` pattern. Best effort: anything unusual
- * leaves the site as it is (it keeps trapping, which is always correct). */
+ * the site if it is `mov $nr, %eax; syscall`, or `xor %eax, %eax; syscall` (nr 0) with
+ * usable alignment padding after its function's exit. Call with no vm lock held (it takes
+ * the current process's). Best effort: anything unusual leaves the site as it is (it keeps
+ * trapping, which is always correct). */
 void fastpath_try_rewrite(uint64_t rip, long nr);
 
 #endif
