@@ -147,6 +147,13 @@ int file_stat(struct file *f, struct stat *st)
     return vfs_getattr(f->inode, st);
 }
 
+bool file_content_key(struct file *f, struct content_key *key)
+{
+    const struct inode_ops *iops = f->inode->iops;
+    return S_ISREG(f->inode->mode) && iops && iops->content_key &&
+           iops->content_key(f->inode, key);
+}
+
 /* ---- generic ops for read-only regular files ---- */
 
 static ssize_t ro_pread(struct file *f, void *buf, size_t len, uint64_t off)

@@ -17,6 +17,7 @@
 struct file;
 struct fdtable;
 struct fs_context;
+struct content_key;
 
 /* Mounts the read-only image (a host fd of build/image.fs) as / and sets up the rest of the
  * mount table. Called once at LibOS start-up. Returns 0, or -EIO (logged) for a damaged
@@ -35,6 +36,8 @@ ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off);
 ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off);
 /* Fills *st (zeroed first). 0 or -errno. */
 int file_stat(struct file *f, struct stat *st);
+/* True, with *key set, if the file's contents can never change (vfs.h: content_key). */
+bool file_content_key(struct file *f, struct content_key *key);
 /* The open file's O_* access mode and status flags (F_GETFL). */
 unsigned int file_flags(const struct file *f);
 void file_get(struct file *f);

@@ -966,6 +966,27 @@ static void union_release(struct inode *inode)
     kfree(n);
 }
 
+/* A file not copied up reads the lower layer's bytes, which may promise to stay the same.
+ * A mapping made before a later copy-up keeps the lower bytes, as it keeps any bytes it
+ * copied. */
+static bool union_content_key(struct inode *inode, struct content_key *key)
+{
+    struct unionfs *fs = fs_of(inode);
+    struct inode *lower = NULL;
+
+    spin_lock(&fs->lock);
+    if (!node_of(inode)->upper && node_of(inode)->lower) {
+        lower = node_of(inode)->lower;
+        inode_get(lower);
+    }
+    spin_unlock(&fs->lock);
+    if (!lower)
+        return false;
+    bool ok = lower->iops->content_key && lower->iops->content_key(lower, key);
+    inode_put(lower);
+    return ok;
+}
+
 static const struct inode_ops union_iops = {
     .lookup = union_lookup,
     .parent = union_parent,
@@ -974,6 +995,7 @@ static const struct inode_ops union_iops = {
     .iterate = union_iterate,
     .read = union_read,
     .release = union_release,
+    .content_key = union_content_key,
     .create = union_create,
     .symlink = union_symlink,
     .link = union_link,

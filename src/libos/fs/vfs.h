@@ -31,6 +31,7 @@
 #define LIBOS_FS_VFS_H
 
 #include "uapi/linux_types.h"
+#include "fs/content_key.h"
 #include "fs/fs.h"
 #include "util/spinlock.h"
 #include <stdbool.h>
@@ -74,6 +75,11 @@ struct inode_ops {
     ssize_t (*read)(struct inode *inode, void *buf, size_t len, uint64_t off);
     /* Frees the file system's private data; called when the last reference goes. */
     void (*release)(struct inode *inode);
+    /* Optional: for a file whose contents can never change while the LibOS runs (a file of
+     * the read-only image), fills *key with an identity that outlives the inode and returns
+     * true. Memory holding such a file's bytes can be reused for a later mapping of the same
+     * bytes (mm/retained.c). NULL or false: no such promise. */
+    bool (*content_key)(struct inode *inode, struct content_key *key);
 
     /* ---- writable file systems (all optional, see above) ---- */
     /* Creates `name` in `dir` (absent: the VFS checked, but the op must answer -EEXIST if

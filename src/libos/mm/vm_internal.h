@@ -15,6 +15,7 @@
 #ifndef LIBOS_MM_VM_INTERNAL_H
 #define LIBOS_MM_VM_INTERNAL_H
 
+#include "fs/content_key.h"
 #include "mm/mm.h"
 #include "occlum/abi.h"
 #include "util/spinlock.h"
@@ -28,6 +29,9 @@ struct vm_name {
 
 #define VMA_SHARED 1u /* MAP_SHARED ("s" in maps); anonymous shared acts as private for now */
 #define VMA_FILE   2u /* contents were read from a file at `off` */
+/* Private mapping of immutable file bytes (`key`), never writable since: its pages hold the
+ * file's bytes at `off` and may be kept for reuse when unmapped (retained.c). */
+#define VMA_PRISTINE 4u
 
 struct vma {
     uint64_t start, end;  /* page aligned, start < end */
@@ -35,6 +39,7 @@ struct vma {
     unsigned flags;       /* VMA_* */
     uint64_t off;         /* file offset of `start` (VMA_FILE) */
     struct vm_name *name; /* NULL for plain anonymous memory; one reference */
+    struct content_key key; /* VMA_PRISTINE: whose bytes */
 };
 
 /* A MAP_SHARED mapping of a file opened read-write: what its pages are written back to when
@@ -73,10 +78,36 @@ enum urange_mode {
     URANGE_FIXED,     /* exactly *addr; parts owned by `owner` may already be there */
     URANGE_NOREPLACE, /* exactly *addr; nothing may be there */
 };
-/* Reserves len bytes (page aligned) for owner. Returns 0 and sets *addr, or -ENOMEM (no gap,
- * outside the user range, another process's range in the way for URANGE_FIXED), -EEXIST
- * (URANGE_NOREPLACE and something is there). */
-int urange_map(const struct vm_space *owner, uint64_t *addr, uint64_t len, enum urange_mode mode);
+/* The owner of pages kept for reuse (retained.c); see urange.c on reclaimable extents. */
+extern const struct vm_space *const urange_reclaimable;
+
+/* The reclaimable pieces a reservation took over: their pages still hold what was retained
+ * there, so the caller must hand them to retained_take. */
+#define URANGE_MAX_STOLEN 32
+struct urange_stolen {
+    size_t n;
+    struct urange_piece {
+        uint64_t start, end;
+    } piece[URANGE_MAX_STOLEN];
+};
+
+/* Reserves len bytes (page aligned) for owner, taking over reclaimable pages in the way (listed
+ * in *stolen). Returns 0 and sets *addr, or -ENOMEM (no gap, outside the user range, another
+ * process's range in the way for URANGE_FIXED), -EEXIST (URANGE_NOREPLACE and something is
+ * there), -EAGAIN (more than URANGE_MAX_STOLEN reclaimable pieces in the way: nothing done). */
+int urange_map(const struct vm_space *owner, uint64_t *addr, uint64_t len, enum urange_mode mode,
+               struct urange_stolen *stolen);
+/* True if [addr, addr+len) is in the user range and free or reclaimable (a hint's check; the
+ * answer may change at once). */
+bool urange_available(uint64_t addr, uint64_t len);
+/* Takes over only the reclaimable pieces of [addr, addr+len) for owner (listed in *stolen).
+ * 0, -EAGAIN (too many pieces), -ENOMEM. */
+int urange_steal(const struct vm_space *owner, uint64_t addr, uint64_t len,
+                 struct urange_stolen *stolen);
+/* Hands [addr, addr+len), which `from` holds, to `to`. 0, -EINVAL (another owner's pages in
+ * the range), -ENOMEM. */
+int urange_transfer(const struct vm_space *from, const struct vm_space *to, uint64_t addr,
+                    uint64_t len);
 /* Gives back the parts of [addr, addr+len) that owner holds. Never fails (if growing the table
  * for a split is impossible the range stays reserved, logged). */
 void urange_unmap(const struct vm_space *owner, uint64_t addr, uint64_t len);
@@ -86,7 +117,43 @@ bool urange_contains(uint64_t addr, uint64_t len);
 void urange_walk(void (*fn)(uint64_t start, uint64_t end, const struct vm_space *owner, void *arg),
                  void *arg);
 
+/* ---- page runs: sorted, disjoint page ranges (at most URANGE_MAX_STOLEN; more are dropped,
+ * which only costs a copy) ---- */
+struct page_runs {
+    size_t n;
+    struct urange_piece r[URANGE_MAX_STOLEN];
+};
+void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end);
+
+/* ---- retained.c: pages kept for a later mapping of the same file bytes ---- */
+
+/* Keeps [start, end) of vm, a VMA_PRISTINE range holding `key`'s bytes from `off`, instead of
+ * discarding it: the range leaves vm (urange) and its pages become inaccessible. vm->lock
+ * held. False if it cannot be kept (too big, no memory): the caller discards it. */
+bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
+                   const struct content_key *key, uint64_t off);
+/* Where byte `off` of `key` is kept (page aligned), or 0. */
+uint64_t retained_where(const struct content_key *key, uint64_t off);
+/* After urange_map stole *st for a mapping at map_start of `key` from map_off (key NULL: not
+ * a keyed file mapping): forgets the stolen pieces, and adds to *adopt the parts that hold
+ * exactly the mapping's bytes at their addresses. The caller discards the rest. */
+void retained_take(const struct urange_stolen *st, const struct content_key *key,
+                   uint64_t map_start, uint64_t map_off, struct page_runs *adopt);
+/* Evicts everything kept. */
+void retained_evict_all(void);
+/* Bytes kept now (for tests and statistics). */
+uint64_t retained_bytes(void);
+
 /* ---- vma.c helpers used by vma_remap.c (all need vm->lock held) ---- */
+
+/* Reserves like urange_map; stolen retained pages are adopted (listed in *adopt, which is
+ * overwritten, if key and adopt are not NULL and they hold key's bytes from `off` at *addr
+ * on) or discarded. */
+int vm_reserve(struct vm_space *vm, uint64_t *addr, uint64_t len, enum urange_mode mode,
+               const struct content_key *key, uint64_t off, struct page_runs *adopt);
+/* Clears VMA_PRISTINE in [start, end) (its pages no longer hold the file's bytes). Room for
+ * 2 splits must be prepared. */
+void vma_forget_contents(struct vm_space *vm, uint64_t start, uint64_t end);
 
 /* Makes room for `extra` more VMAs so that the following operation cannot fail halfway. */
 int vma_prepare(struct vm_space *vm, size_t extra);

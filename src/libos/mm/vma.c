@@ -15,9 +15,16 @@
  * only a host refusal to commit pages can stop it midway, and that is undone where possible.
  *
  * Pages: a page of the user range outside every mapping is discarded (inaccessible, reads as
- * zero once mapped again). A mapping's pages are committed with its protection, except that
- * anonymous PROT_NONE mappings are not committed at all (large PROT_NONE reservations stay
- * free); mprotect commits them when they become accessible.
+ * zero once mapped again), unless it is kept for reuse (retained.c: then it is owned by
+ * urange_reclaimable and inaccessible). A mapping's pages are committed with its protection,
+ * except that anonymous PROT_NONE mappings are not committed at all (large PROT_NONE
+ * reservations stay free); mprotect commits them when they become accessible.
+ *
+ * Reuse of file pages: a private mapping of an immutable file (fs: content_key) takes over,
+ * instead of copying the file again, pages that already hold the same bytes at the same
+ * addresses: pages kept from an earlier process (retained.c), and pristine pages of the
+ * process's own mapping it replaces (ld.so maps a library's whole span, then each segment
+ * over it with MAP_FIXED).
  *
  * Locking: vm->lock guards the VMA array and the break; it is held across host_mem_commit /
  * host_mem_discard and file reads for a mapping, which stalls only other memory operations of
@@ -141,6 +148,8 @@ static bool mergeable(const struct vma *a, const struct vma *b)
     if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
         !same_name(a->name, b->name))
         return false;
+    if ((a->flags & VMA_PRISTINE) && (a->key.fs != b->key.fs || a->key.ino != b->key.ino))
+        return false;
     return !(a->flags & VMA_FILE) || a->off + (a->end - a->start) == b->off;
 }
 
@@ -166,7 +175,78 @@ bool vma_covered(const struct vm_space *vm, uint64_t start, uint64_t end)
     return at >= end;
 }
 
-void vma_unmap_locked(struct vm_space *vm, uint64_t start, uint64_t end, bool release)
+void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end)
+{
+    if (runs->n == URANGE_MAX_STOLEN)
+        return;
+    size_t i = runs->n;
+    while (i && runs->r[i - 1].start > start) {
+        runs->r[i] = runs->r[i - 1];
+        i--;
+    }
+    runs->r[i] = (struct urange_piece){start, end};
+    runs->n++;
+}
+
+/* Discards the pages of [start, end) outside the runs. */
+static void discard_except(uint64_t start, uint64_t end, const struct page_runs *runs)
+{
+    uint64_t at = start;
+    for (size_t k = 0; runs && k < runs->n && at < end; k++) {
+        uint64_t s = MAX(runs->r[k].start, at), e = MIN(runs->r[k].end, end);
+        if (s >= e)
+            continue;
+        if (s > at)
+            vm_discard(at, s - at);
+        at = e;
+    }
+    if (at < end)
+        vm_discard(at, end - at);
+}
+
+int vm_reserve(struct vm_space *vm, uint64_t *addr, uint64_t len, enum urange_mode mode,
+               const struct content_key *key, uint64_t off, struct page_runs *adopt)
+{
+    struct urange_stolen st;
+    int ret = urange_map(vm, addr, len, mode, &st);
+    if (ret == -EAGAIN) {
+        retained_evict_all();
+        ret = urange_map(vm, addr, len, mode, &st);
+    }
+    if (ret < 0)
+        return ret;
+    if (st.n == 0)
+        return 0;
+    struct page_runs taken = {0};
+    retained_take(&st, adopt ? key : NULL, *addr, off, &taken);
+    for (size_t k = 0; k < st.n; k++)
+        discard_except(st.piece[k].start, st.piece[k].end, &taken);
+    if (adopt)
+        *adopt = taken;
+    return 0;
+}
+
+/* What a replacing mapping can adopt from the VMAs it replaces: key's bytes, with file
+ * offset `off` at address `start`. */
+struct adopt_spec {
+    const struct content_key *key;
+    uint64_t start, off;
+};
+
+static bool holds_spec(const struct vma *v, const struct adopt_spec *spec)
+{
+    return spec && spec->key && (v->flags & VMA_PRISTINE) && v->key.fs == spec->key->fs &&
+           v->key.ino == spec->key->ino && v->start >= spec->start &&
+           v->off == spec->off + (v->start - spec->start);
+}
+
+/*
+ * Removes every mapping of vm in [start, end). Pristine pages that `spec` can use are left
+ * in place and listed in *adopt; with `release`, pristine pages are offered to the retained
+ * cache and the range goes back to the user-range allocator; everything else is discarded.
+ */
+static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool release,
+                        const struct adopt_spec *spec, struct page_runs *adopt)
 {
     if (vm->shared)
         shared_map_writeback(vm, start, end, true); /* while the pages are still there */
@@ -175,18 +255,45 @@ void vma_unmap_locked(struct vm_space *vm, uint64_t start, uint64_t end, bool re
     size_t i = vma_index(vm, start), j = i;
     uint64_t run_start = 0, run_end = 0; /* discard touching VMAs with one host call */
     for (; j < vm->n && vm->v[j].end <= end; j++) {
-        if (vm->v[j].start != run_end) {
+        const struct vma *v = &vm->v[j];
+        bool spared = false;
+        if (holds_spec(v, spec) && adopt->n < URANGE_MAX_STOLEN) {
+            page_runs_add(adopt, v->start, v->end);
+            spared = true;
+        } else if (release && (v->flags & VMA_PRISTINE)) {
+            spared = retained_keep(vm, v->start, v->end, &v->key, v->off);
+        }
+        if (spared || v->start != run_end) {
             if (run_end)
                 vm_discard(run_start, run_end - run_start);
-            run_start = vm->v[j].start;
+            run_end = 0;
         }
-        run_end = vm->v[j].end;
+        if (!spared) {
+            if (!run_end)
+                run_start = v->start;
+            run_end = v->end;
+        }
     }
     if (run_end)
         vm_discard(run_start, run_end - run_start);
     vma_remove(vm, i, j);
     if (release)
         urange_unmap(vm, start, end - start);
+}
+
+void vma_unmap_locked(struct vm_space *vm, uint64_t start, uint64_t end, bool release)
+{
+    unmap_range(vm, start, end, release, NULL, NULL);
+}
+
+void vma_forget_contents(struct vm_space *vm, uint64_t start, uint64_t end)
+{
+    vma_split(vm, start);
+    vma_split(vm, end);
+    size_t i = vma_index(vm, start), j = i;
+    for (; j < vm->n && vm->v[j].start < end; j++)
+        vm->v[j].flags &= ~VMA_PRISTINE;
+    vma_merge_around(vm, i, j);
 }
 
 /* ---- vm_space ---- */
@@ -207,8 +314,11 @@ void vm_space_destroy(struct vm_space *vm)
     spin_lock(&vm->lock);
     if (vm->shared)
         shared_map_writeback(vm, 0, UINT64_MAX, true);
-    for (size_t i = 0; i < vm->n; i++)
-        vm_discard(vm->v[i].start, vm->v[i].end - vm->v[i].start);
+    for (size_t i = 0; i < vm->n; i++) {
+        const struct vma *v = &vm->v[i];
+        if (!(v->flags & VMA_PRISTINE) || !retained_keep(vm, v->start, v->end, &v->key, v->off))
+            vm_discard(v->start, v->end - v->start);
+    }
     urange_unmap(vm, user_range_base(), user_range_size());
     vma_remove(vm, 0, vm->n);
     kfree(vm->v);
@@ -265,6 +375,31 @@ static int populate_from_file(struct file *file, uint64_t addr, uint64_t len, ui
     return 0;
 }
 
+/* Fills [addr, addr+len) of a new file mapping (committed read-write) from the file, except
+ * the adopted runs, which already hold the right bytes. */
+static int populate_except(struct file *file, uint64_t addr, uint64_t len, uint64_t off,
+                           const struct page_runs *adopt)
+{
+    uint64_t at = addr, end = addr + len;
+    int ret = 0;
+    for (size_t k = 0; k <= adopt->n && ret == 0 && at < end; k++) {
+        uint64_t s = k < adopt->n ? MAX(adopt->r[k].start, at) : end;
+        uint64_t e = k < adopt->n ? MIN(adopt->r[k].end, end) : end;
+        if (s > at)
+            ret = populate_from_file(file, at, s - at, off + (at - addr));
+        at = MAX(at, e);
+    }
+    return ret;
+}
+
+static uint64_t runs_bytes(const struct page_runs *runs)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < runs->n; k++)
+        n += runs->r[k].end - runs->r[k].start;
+    return n;
+}
+
 /*
  * Maps [*addr, *addr+len) (mode as urange_map) with the given attributes and contents.
  * Takes a reference on `name`. vm->lock held. Returns 0 and sets *addr, or -errno.
@@ -272,23 +407,40 @@ static int populate_from_file(struct file *file, uint64_t addr, uint64_t len, ui
 static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int prot, unsigned vflags,
                       enum urange_mode mode, struct file *file, uint64_t off, struct vm_name *name)
 {
+    struct content_key key;
+    bool keyed = file && !(vflags & VMA_SHARED) && file_content_key(file, &key);
+    struct page_runs adopt = {0};
     int ret = vma_prepare(vm, 3);
     if (ret < 0)
         return ret;
-    ret = urange_map(vm, addr, len, mode);
+    if (keyed && mode == URANGE_ANY && (!*addr || !urange_available(*addr, len))) {
+        /* Where these bytes already are, if anywhere: a better place than a taken hint. */
+        uint64_t where = retained_where(&key, off);
+        *addr = where ? where : *addr;
+    }
+    ret = vm_reserve(vm, addr, len, mode, keyed ? &key : NULL, off, &adopt);
     if (ret < 0)
         return ret;
     uint64_t a = *addr;
-    if (mode == URANGE_FIXED)
-        vma_unmap_locked(vm, a, a + len, false); /* the range stays ours: no release */
+    if (mode == URANGE_FIXED) {
+        /* The range stays ours: no release. */
+        struct adopt_spec spec = {keyed ? &key : NULL, a, off};
+        unmap_range(vm, a, a + len, false, &spec, &adopt);
+    }
 
-    struct vma v = {a, a + len, prot, vflags, off, name};
+    struct vma v = {a, a + len, prot, vflags, off, name, {0}};
+    if (keyed && !(prot & PROT_WRITE)) {
+        v.flags |= VMA_PRISTINE;
+        v.key = key;
+    }
     vm_name_get(name);
     size_t i = vma_insert(vm, &v);
-    if (file) {
+    if (file && runs_bytes(&adopt) == len) {
+        ret = vm_commit(a, len, prot); /* every page already holds its bytes */
+    } else if (file) {
         ret = vm_commit(a, len, PROT_READ | PROT_WRITE);
         if (ret == 0)
-            ret = populate_from_file(file, a, len, off);
+            ret = populate_except(file, a, len, off, &adopt);
         if (ret == 0 && prot != (PROT_READ | PROT_WRITE))
             ret = vm_commit(a, len, prot);
     } else if (prot != PROT_NONE) {
@@ -405,6 +557,8 @@ int vm_mprotect(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
         if (ret < 0)
             break;
         v->prot = prot;
+        if (prot & PROT_WRITE)
+            v->flags &= ~VMA_PRISTINE; /* its bytes may change from now on */
     }
     vma_merge_around(vm, i, j);
 out:

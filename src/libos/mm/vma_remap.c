@@ -40,7 +40,7 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
     struct vma tmpl = vm->v[i];
     tmpl.off += old - tmpl.start;
     uint64_t a = fixed ? *dst : 0;
-    int ret = urange_map(vm, &a, new_len, fixed ? URANGE_FIXED : URANGE_ANY);
+    int ret = vm_reserve(vm, &a, new_len, fixed ? URANGE_FIXED : URANGE_ANY, NULL, 0, NULL);
     if (ret < 0)
         return ret;
     if (fixed)
@@ -62,13 +62,16 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
         if (ret < 0)
             goto out_discard;
     }
-    struct vma v = {a, a + new_len, prot, tmpl.flags, tmpl.off, tmpl.name};
+    /* Grown past its old end, the copy holds zeros there, not the file's bytes. */
+    unsigned flags = new_len > old_len ? tmpl.flags & ~VMA_PRISTINE : tmpl.flags;
+    struct vma v = {a, a + new_len, prot, flags, tmpl.off, tmpl.name, tmpl.key};
     vm_name_get(tmpl.name);
     size_t k = vma_insert(vm, &v);
     vma_merge_around(vm, k, k);
 
     if (keep_old) {
         /* Linux leaves the old range mapped; anonymous pages there read as zero. */
+        vma_forget_contents(vm, old, old + old_len);
         vm_discard(old, old_len);
         if (prot != PROT_NONE && vm_commit(old, old_len, prot) < 0)
             vma_unmap_locked(vm, old, old + old_len, true);
@@ -92,7 +95,7 @@ out_release:
 static int grow_locked(struct vm_space *vm, size_t i, uint64_t more)
 {
     uint64_t a = vm->v[i].end;
-    int ret = urange_map(vm, &a, more, URANGE_NOREPLACE);
+    int ret = vm_reserve(vm, &a, more, URANGE_NOREPLACE, NULL, 0, NULL);
     if (ret < 0)
         return ret;
     int prot = vm->v[i].prot;
@@ -105,6 +108,7 @@ static int grow_locked(struct vm_space *vm, size_t i, uint64_t more)
         }
     }
     vm->v[i].end += more;
+    vm->v[i].flags &= ~VMA_PRISTINE; /* the new part holds zeros, not the file's bytes */
     vma_merge_around(vm, i, i);
     return 0;
 }

@@ -6,11 +6,11 @@
  *
  * A non-PIE program goes at its link address, which must fall inside the user range
  * (DESIGN.md, Memory). A PIE goes wherever the user range has room. The whole span of the
- * PT_LOAD segments is mapped read-write first, each segment's file bytes are read into place
- * (the rest is already zero), and then each segment gets its own protection; pages between
- * segments are left PROT_NONE. Every header field is checked before it is used: a bad file
+ * PT_LOAD segments is mapped from the file (PROT_NONE), then each segment over it, with its
+ * own protection, as ld.so maps libraries; pages between segments stay PROT_NONE. Every header field is checked before it is used: a bad file
  * is -ENOEXEC with a log line naming the file and the problem.
  */
+#include "fs/content_key.h"
 #include "fs/fs.h"
 #include "occlum/abi.h"
 #include "mm/mm.h"
@@ -79,6 +79,48 @@ static int check_segments(struct elf_image *img, const char *path, const Elf64_P
     }
     if (*hi == 0)
         return bad_elf(img, path, "no loadable segment");
+    return 0;
+}
+
+/*
+ * Maps one PT_LOAD segment at bias + p_vaddr over the span reserved for it: its file bytes
+ * from the file (private), the rest of its memory size as zero pages. Bytes of the last file
+ * page past p_filesz are zeroed when the segment goes on in memory (they start its .bss).
+ */
+static int map_segment(struct vm_space *vm, struct file *f, uint64_t bias, const Elf64_Phdr *p)
+{
+    int prot = seg_prot(p->p_flags);
+    uint64_t start = ALIGN_DOWN(bias + p->p_vaddr, PAGE_SIZE);
+    uint64_t file_end = bias + p->p_vaddr + p->p_filesz;
+    uint64_t file_pages_end = ALIGN_UP(file_end, PAGE_SIZE);
+    uint64_t mem_end = ALIGN_UP(bias + p->p_vaddr + p->p_memsz, PAGE_SIZE);
+    bool zero_tail = p->p_memsz > p->p_filesz && file_end < file_pages_end;
+    long at;
+
+    if (p->p_filesz) {
+        /* A tail to zero needs the page writable for a moment. */
+        int map_prot = zero_tail ? prot | PROT_WRITE : prot;
+        at = vm_mmap(vm, start, file_pages_end - start, map_prot, MAP_PRIVATE | MAP_FIXED, f,
+                     ALIGN_DOWN(p->p_offset, PAGE_SIZE));
+        if (at < 0)
+            return (int)at;
+        if (zero_tail) {
+            memset((void *)file_end, 0, file_pages_end - file_end);
+            if (map_prot != prot) {
+                int rc = vm_mprotect(vm, start, file_pages_end - start, prot);
+                if (rc)
+                    return rc;
+            }
+        }
+    } else {
+        file_pages_end = start;
+    }
+    if (mem_end > file_pages_end) {
+        at = vm_mmap(vm, file_pages_end, mem_end - file_pages_end, prot,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+        if (at < 0)
+            return (int)at;
+    }
     return 0;
 }
 
@@ -168,12 +210,28 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
         break;
     }
 
-    /* Reserve the whole span read-write, at the link address for ET_EXEC. */
+    /* The whole span is first mapped from the file as ld.so maps a library (PROT_NONE: the
+     * gaps between segments stay inaccessible), at the link address for ET_EXEC; each segment
+     * is then mapped over it. Private file mappings reuse pages that already hold the same
+     * file bytes at the same address (mm/retained.c), so a program started again is not
+     * copied again. */
+    const Elf64_Phdr *first = NULL; /* check_segments found one */
+    for (int i = 0; i < eh.e_phnum && !first; i++)
+        if (ph[i].p_type == PT_LOAD)
+            first = &ph[i];
+    /* Only a file whose pages can be reused is worth reading for the span: for any other the
+     * span is anonymous and each segment reads its own bytes once. */
+    struct content_key key;
+    struct file *span_file = file_content_key(f, &key) ? f : NULL;
+    int span_flags = MAP_PRIVATE | (span_file ? 0 : MAP_ANONYMOUS);
+    uint64_t first_page = ALIGN_DOWN(first->p_vaddr, PAGE_SIZE);
+    uint64_t span_off = ALIGN_DOWN(first->p_offset, PAGE_SIZE);
+    span_off -= MIN(span_off, first_page - lo); /* lo is first_page unless unsorted */
     uint64_t bias = 0;
     long at;
     if (eh.e_type == ET_EXEC) {
-        at = vm_mmap(vm, lo, hi - lo, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, NULL, 0);
+        at = vm_mmap(vm, lo, hi - lo, PROT_NONE, span_flags | MAP_FIXED_NOREPLACE, span_file,
+                     span_off);
         if (at < 0) {
             snprintf(img->why, sizeof(img->why),
                      "cannot load %s at its link address %#llx-%#llx: %s", path,
@@ -190,8 +248,7 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
          * its ELF_ET_DYN_BASE). An interpreter goes wherever mmap would put it. */
         uint64_t hint =
             is_interp ? 0 : ALIGN_UP(user_range_base() + user_range_size() / 8, 2UL << 20);
-        at = vm_mmap(vm, hint, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     NULL, 0);
+        at = vm_mmap(vm, hint, hi - lo, PROT_NONE, span_flags, span_file, span_off);
         if (at < 0) {
             rc = (int)at;
             goto out;
@@ -199,24 +256,9 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
         bias = (uint64_t)at - lo;
     }
 
-    for (int i = 0; i < eh.e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD || ph[i].p_filesz == 0)
-            continue;
-        got = file_pread(f, (void *)(bias + ph[i].p_vaddr), ph[i].p_filesz, ph[i].p_offset);
-        if (got != (ssize_t)ph[i].p_filesz) {
-            rc = got < 0 ? (int)got : bad_elf(img, path, "short read of a segment");
-            goto out_unmap;
-        }
-    }
-    /* Protections: the gaps first, then each segment in order (a page two segments share
-     * ends with the later one's protection, as ld.so leaves it). */
-    rc = vm_mprotect(vm, bias + lo, hi - lo, PROT_NONE);
     for (int i = 0; i < eh.e_phnum && !rc; i++) {
-        if (ph[i].p_type != PT_LOAD)
-            continue;
-        uint64_t s = ALIGN_DOWN(bias + ph[i].p_vaddr, PAGE_SIZE);
-        uint64_t e = ALIGN_UP(bias + ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
-        rc = vm_mprotect(vm, s, e - s, seg_prot(ph[i].p_flags));
+        if (ph[i].p_type == PT_LOAD)
+            rc = map_segment(vm, f, bias, &ph[i]);
     }
     if (rc)
         goto out_unmap;

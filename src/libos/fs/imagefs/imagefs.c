@@ -478,6 +478,15 @@ static ssize_t image_file_read(struct inode *inode, void *buf, size_t len, uint6
     return ret < 0 ? ret : (ssize_t)len;
 }
 
+/* The image is read-only and mounted for the LibOS's lifetime: (fs, ino) names the same bytes
+ * forever. */
+static bool image_content_key(struct inode *inode, struct content_key *key)
+{
+    key->fs = fs_of(inode);
+    key->ino = inode->ino;
+    return true;
+}
+
 static const struct inode_ops imagefs_iops = {
     .lookup = image_lookup,
     .parent = image_parent,
@@ -486,6 +495,7 @@ static const struct inode_ops imagefs_iops = {
     .iterate = image_iterate,
     .read = image_file_read,
     .release = image_inode_release,
+    .content_key = image_content_key,
 };
 
 static int check_header(struct imagefs *fs, const struct image_header *h)
