@@ -158,9 +158,11 @@ static void kept_cut(size_t i, uint64_t s, uint64_t e)
     struct kept *k = &kept[i];
     if (k->start < s && k->end > e) {
         if (kept_prepare(1) < 0) {
-            /* The rest of the record becomes unknown: its pages are discarded by whoever
-             * steals them, and only its bookkeeping is lost. */
+            /* No room for the second part: evict both parts (only what is still reclaimable
+             * is taken, so the middle the caller stole is left alone). */
+            struct kept old = *k;
             kept_remove(i);
+            evict_range_locked(old.start, old.end);
             return;
         }
         k = &kept[i];

@@ -208,6 +208,8 @@ int vm_reserve(struct vm_space *vm, uint64_t *addr, uint64_t len, enum urange_mo
                const struct content_key *key, uint64_t off, struct page_runs *adopt)
 {
     struct urange_stolen st;
+    if (adopt)
+        adopt->n = 0;
     int ret = urange_map(vm, addr, len, mode, &st);
     if (ret == -EAGAIN) {
         retained_evict_all();
@@ -240,6 +242,21 @@ static bool holds_spec(const struct vma *v, const struct adopt_spec *spec)
            v->off == spec->off + (v->start - spec->start);
 }
 
+/* The end (index) of the run of VMAs from i (pristine) below `last` that hold one file's
+ * bytes contiguously: they are kept together, with one record and one host call. */
+static size_t pristine_group_end(const struct vm_space *vm, size_t i, size_t last)
+{
+    size_t j = i + 1;
+    while (j < last) {
+        const struct vma *a = &vm->v[j - 1], *b = &vm->v[j];
+        if (!(b->flags & VMA_PRISTINE) || b->start != a->end || b->key.fs != a->key.fs ||
+            b->key.ino != a->key.ino || b->off != a->off + (a->end - a->start))
+            break;
+        j++;
+    }
+    return j;
+}
+
 /*
  * Removes every mapping of vm in [start, end). Pristine pages that `spec` can use are left
  * in place and listed in *adopt; with `release`, pristine pages are offered to the retained
@@ -252,16 +269,21 @@ static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool 
         shared_map_writeback(vm, start, end, true); /* while the pages are still there */
     vma_split(vm, start);
     vma_split(vm, end);
-    size_t i = vma_index(vm, start), j = i;
+    size_t i = vma_index(vm, start), j = i, last = i;
+    while (last < vm->n && vm->v[last].end <= end)
+        last++;
     uint64_t run_start = 0, run_end = 0; /* discard touching VMAs with one host call */
-    for (; j < vm->n && vm->v[j].end <= end; j++) {
+    while (j < last) {
         const struct vma *v = &vm->v[j];
+        size_t next = j + 1;
         bool spared = false;
         if (holds_spec(v, spec) && adopt->n < URANGE_MAX_STOLEN) {
             page_runs_add(adopt, v->start, v->end);
             spared = true;
         } else if (release && (v->flags & VMA_PRISTINE)) {
-            spared = retained_keep(vm, v->start, v->end, &v->key, v->off);
+            next = pristine_group_end(vm, j, last);
+            spared = retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off);
+            next = spared ? next : j + 1;
         }
         if (spared || v->start != run_end) {
             if (run_end)
@@ -273,6 +295,7 @@ static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool 
                 run_start = v->start;
             run_end = v->end;
         }
+        j = next;
     }
     if (run_end)
         vm_discard(run_start, run_end - run_start);
@@ -314,10 +337,16 @@ void vm_space_destroy(struct vm_space *vm)
     spin_lock(&vm->lock);
     if (vm->shared)
         shared_map_writeback(vm, 0, UINT64_MAX, true);
-    for (size_t i = 0; i < vm->n; i++) {
+    for (size_t i = 0; i < vm->n;) {
         const struct vma *v = &vm->v[i];
-        if (!(v->flags & VMA_PRISTINE) || !retained_keep(vm, v->start, v->end, &v->key, v->off))
-            vm_discard(v->start, v->end - v->start);
+        size_t next = (v->flags & VMA_PRISTINE) ? pristine_group_end(vm, i, vm->n) : i + 1;
+        if ((v->flags & VMA_PRISTINE) &&
+            retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off)) {
+            i = next;
+            continue;
+        }
+        vm_discard(v->start, v->end - v->start);
+        i++;
     }
     urange_unmap(vm, user_range_base(), user_range_size());
     vma_remove(vm, 0, vm->n);
@@ -375,8 +404,9 @@ static int populate_from_file(struct file *file, uint64_t addr, uint64_t len, ui
     return 0;
 }
 
-/* Fills [addr, addr+len) of a new file mapping (committed read-write) from the file, except
- * the adopted runs, which already hold the right bytes. */
+/* Fills [addr, addr+len) of a new file mapping from the file, except the adopted runs, which
+ * already hold the right bytes: only the pages filled are made writable for it (changing a
+ * present page's protection costs the host a page-table update, and adopted pages are many). */
 static int populate_except(struct file *file, uint64_t addr, uint64_t len, uint64_t off,
                            const struct page_runs *adopt)
 {
@@ -385,19 +415,14 @@ static int populate_except(struct file *file, uint64_t addr, uint64_t len, uint6
     for (size_t k = 0; k <= adopt->n && ret == 0 && at < end; k++) {
         uint64_t s = k < adopt->n ? MAX(adopt->r[k].start, at) : end;
         uint64_t e = k < adopt->n ? MIN(adopt->r[k].end, end) : end;
-        if (s > at)
-            ret = populate_from_file(file, at, s - at, off + (at - addr));
+        if (s > at) {
+            ret = vm_commit(at, s - at, PROT_READ | PROT_WRITE);
+            if (ret == 0)
+                ret = populate_from_file(file, at, s - at, off + (at - addr));
+        }
         at = MAX(at, e);
     }
     return ret;
-}
-
-static uint64_t runs_bytes(const struct page_runs *runs)
-{
-    uint64_t n = 0;
-    for (size_t k = 0; k < runs->n; k++)
-        n += runs->r[k].end - runs->r[k].start;
-    return n;
 }
 
 /*
@@ -435,13 +460,10 @@ static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int pro
     }
     vm_name_get(name);
     size_t i = vma_insert(vm, &v);
-    if (file && runs_bytes(&adopt) == len) {
-        ret = vm_commit(a, len, prot); /* every page already holds its bytes */
-    } else if (file) {
-        ret = vm_commit(a, len, PROT_READ | PROT_WRITE);
-        if (ret == 0)
-            ret = populate_except(file, a, len, off, &adopt);
-        if (ret == 0 && prot != (PROT_READ | PROT_WRITE))
+    if (file) {
+        /* Then one protection for all: the host skips pages that have it already. */
+        ret = populate_except(file, a, len, off, &adopt);
+        if (ret == 0 && (adopt.n || prot != (PROT_READ | PROT_WRITE)))
             ret = vm_commit(a, len, prot);
     } else if (prot != PROT_NONE) {
         ret = vm_commit(a, len, prot);

@@ -2,39 +2,45 @@
  * The syscall fast path: rewriting trapped syscall sites.
  *
  * After a guest syscall site has trapped once (Syscall User Dispatch: a host SIGSYS, ~1.6 us),
- * it is rewritten, if it has one of two known shapes, to jump to a per-site stub that enters
- * the LibOS directly (libos_fast_syscall, arch/entry.S) without the host. Every stub ends
+ * it is rewritten to jump to a per-site stub that enters the LibOS directly
+ * (libos_fast_syscall, arch/entry.S) without the host. Every stub ends
  *
  *     movb  $0, %gs:TCS_IN_GUEST               the LibOS owns the thread from here
  *     movq  $site_after, %gs:TCS_SSA+REGS_RIP  where the syscall returns to
  *     jmp   *%gs:TCS_FAST_ENTRY                libos_fast_syscall
  *
- * and begins with the instruction the rewrite took away. In both shapes the `syscall` bytes
- * stay, so a thread already past the first instruction, or code that jumps straight to the
- * `syscall`, still traps and works.
+ * and begins with the instruction the rewrite took away, if any. Three ways, tried in order:
  *
  * 1. `mov $nr, %eax; syscall` (b8 imm32 0f 05, most libc wrappers): the 5-byte mov becomes
- *    `jmp stub` (e9 rel32); the stub begins `mov $nr, %eax`.
+ *    `jmp stub` (e9 rel32); the stub begins `mov $nr, %eax`. The `syscall` bytes stay, so a
+ *    thread already past the mov, or code that jumps straight to the `syscall`, still traps.
  *
- * 2. `xor %eax, %eax; syscall` (31 c0 0f 05, glibc's read, nr 0): two bytes hold no rel32
- *    jump, so the xor becomes `jmp short pad` (eb rel8), where `pad` is dead alignment padding
- *    after the function's exit and receives `jmp stub` (e9 rel32), written before the eb is.
- *    The stub begins `xor %eax, %eax`, not `mov $0`: libos_fast_syscall saves rflags for the
- *    return (r11), and they must be those the xor leaves. `pad` is found by decoding forward
+ * 2. Any other site (the number set earlier or from a register: syscall(2), ld.so's openat,
+ *    a mov site whose 5 bytes straddle two 16-byte blocks): the 2-byte `syscall` itself
+ *    becomes `jmp short pad` (eb rel8), where `pad` is dead alignment padding after the
+ *    function's exit and receives `jmp stub` (e9 rel32), written before the eb is. The stub
+ *    leaves rax as the guest set it. Code that jumps straight to the site takes the same path.
+ *
+ * 3. `xor %eax, %eax; syscall` (31 c0 0f 05, glibc's read, nr 0) whose `syscall` straddles two
+ *    blocks: the xor becomes the `jmp short pad` instead, and the stub begins `xor %eax,
+ *    %eax`, not `mov $0`: libos_fast_syscall saves rflags for the return (r11), and they must
+ *    be those the xor leaves.
+ *
+ *    `pad` (ways 2 and 3) is found by decoding forward
  *    from the trapping rip (a known instruction boundary) with a small length decoder that
  *    knows only the instructions of glibc's syscall epilogues and gives up on anything else,
- *    up to the first unconditional exit (ret, jmp) within DECODE_MAX bytes; the bytes from
- *    there to the next 16-byte boundary must all be canonical multi-byte nops or int3, at
- *    least 5 of them, within rel8 reach. Such bytes are what the assembler's .p2align emits
- *    before an aligned branch target: nothing jumps into them. If the padding already holds
+ *    up to an unconditional exit (ret, jmp) within DECODE_MAX bytes; the bytes from there to
+ *    the next 16-byte (or else 8-byte) boundary must all be canonical multi-byte nops or
+ *    int3, at least 5 of them, within rel8 reach; a shorter padding is skipped and decoding
+ *    goes on after it. Such bytes are what the assembler's .p2align emits before an aligned
+ *    branch target: nothing jumps into them. If the padding already holds
  *    `jmp` to this site's stub (an earlier rewrite whose eb store lost a race), it is reused;
  *    if it holds anything else (another site's jump), the site keeps trapping.
  *    Residual risk, accepted: `31 c0` could in theory be the tail of a longer instruction that
  *    ends at the syscall with rax 0; no compiler emits such code before a syscall.
  *
- * Sites of other shapes keep trapping: syscall(2) and musl take the number from a register;
- * glibc's `mov %edx, %eax; syscall` sites are _exit's exit_group loop and start-up code, and
- * its `mov %r8d/%r9d, %eax` sites are futex waits (rare, and they block anyway).
+ * Sites without usable padding within reach (glibc's __read_nocancel has 3 bytes) keep
+ * trapping.
  *
  * Every store into guest code is one atomic 16-byte compare-and-swap of the aligned block
  * that holds the changed bytes (a site or padding that straddles two blocks is left alone),
@@ -67,6 +73,7 @@ void libos_fast_syscall(void);
 #define STUB_AREA   (2UL << 20) /* 32768 stubs */
 #define STUB_TABLE  8192        /* hash slots, a power of two */
 #define STUB_XOR    (1U << 31)  /* key flag: the stub begins `xor %eax,%eax`, not `mov $nr` */
+#define STUB_ANY    (1U << 30)  /* key flag: the stub leaves %eax as the guest set it */
 #define DECODE_MAX  120         /* bytes decoded forward from an xor site's syscall */
 
 struct stub_key {
@@ -110,7 +117,9 @@ static bool write_stub(uint64_t at, uint64_t site_after, uint32_t key)
 {
     uint8_t code[STUB_SIZE];
     size_t n = 0;
-    if (key & STUB_XOR) {
+    if (key & STUB_ANY) {
+        /* rax already holds the number */
+    } else if (key & STUB_XOR) {
         code[n++] = 0x31; /* xor %eax, %eax */
         code[n++] = 0xc0;
     } else {
@@ -446,53 +455,72 @@ static bool rewrite_mov_site(struct vm_space *vm, uint64_t rip, uint32_t nr)
     return true;
 }
 
-/* `xor %eax, %eax; syscall` ending at rip (the syscall was read, nr 0): the padding after the
- * function's exit gets `jmp stub`, then the xor becomes `jmp short` to it. False if the site
- * does not have this shape. vm lock held. */
-static bool rewrite_xor_site(struct vm_space *vm, uint64_t rip)
+/*
+ * A 2-byte instruction at `site` (holding `orig`) that ends in or at the trapping syscall
+ * becomes `jmp short pad`, `pad` being the alignment padding after the function's exit, which
+ * gets `jmp stub` first. False if the bytes are not there or the padding is not usable.
+ * vm lock held.
+ */
+static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site,
+                                const uint8_t orig[2], uint32_t key)
 {
-    static const uint8_t xor_syscall[4] = {0x31, 0xc0, 0x0f, 0x05};
-    uint64_t site = rip - 4;
     if ((site & 15) == 15)
-        return false; /* the 2 bytes of the xor must sit in one aligned 16 bytes */
+        return false; /* the 2 bytes must sit in one aligned 16 bytes */
     uint64_t limit = code_end(vm, site);
-    if (limit < rip || memcmp((const void *)site, xor_syscall, 4) != 0)
+    if (limit < rip || memcmp((const void *)site, orig, 2) != 0)
         return false;
 
-    uint64_t pad = first_exit_end(rip, limit);
-    uint64_t pad_end = ALIGN_UP(pad, 16);
-    if (pad == 0 || pad_end - pad < 5 || pad_end > limit || pad - (site + 2) > 127)
-        return true;
-    uint8_t was[16];
-    memcpy(was, (const void *)pad, pad_end - pad);
-    enum pad_state state = padding_state(was, pad_end - pad);
-    if (state == PAD_OTHER)
-        return true;
-    uint64_t stub = stub_for(rip, STUB_XOR);
-    uint8_t jmp[5];
-    if (!stub || !jmp_rel32(jmp, pad, stub))
-        return true;
-    if (state == PAD_JMP && memcmp(was, jmp, 5) != 0)
-        return true; /* another site's jump */
+    uint64_t stub = stub_for(rip, key);
+    if (!stub)
+        return false;
+    uint8_t was[16], jmp[5];
+    uint64_t pad = 0, pad_end = 0, from = rip;
+    enum pad_state state = PAD_OTHER;
+    /* The first padding of 5 bytes or more, free or already holding this stub's jump, after
+     * one of the exits met decoding on from rip. The assembler pads to a 16-byte boundary, or
+     * to an 8-byte one when that takes fewer bytes (.p2align 4,,10; .p2align 3): both ends are
+     * tried. Past a padding too short to use, decoding goes on from its 8-byte boundary (an
+     * aligned branch target, so an instruction boundary) while rel8 still reaches. */
+    while (state == PAD_OTHER) {
+        pad = first_exit_end(from, limit);
+        if (pad == 0 || pad - (site + 2) > 127 || !jmp_rel32(jmp, pad, stub))
+            return false;
+        for (uint64_t align = 16; align >= 8 && state == PAD_OTHER; align /= 2) {
+            pad_end = ALIGN_UP(pad, align);
+            if (pad_end > limit || pad_end - pad < 5)
+                continue;
+            memcpy(was, (const void *)pad, pad_end - pad);
+            state = padding_state(was, pad_end - pad);
+            if (state == PAD_JMP && memcmp(was, jmp, 5) != 0)
+                return false; /* another site's jump */
+        }
+        from = ALIGN_UP(pad, 8);
+        if (state == PAD_OTHER &&
+            (from > limit || padding_state((const uint8_t *)pad, from - pad) != PAD_NOPS))
+            return false; /* not padding: the next bytes are not known to be code */
+    }
     if (code_writable(site, pad_end, true) != 0)
-        return true;
+        return false;
     /* The jump in the padding first: the eb must never be seen before its target exists. */
+    bool done = false;
     if (state == PAD_JMP || patch_bytes(pad, was, jmp, 5)) {
         const uint8_t short_jmp[2] = {0xeb, (uint8_t)(pad - (site + 2))};
-        patch_bytes(site, xor_syscall, short_jmp, 2);
+        done = patch_bytes(site, orig, short_jmp, 2);
     }
     code_writable(site, pad_end, false);
-    return true;
+    return done;
 }
 
 void fastpath_try_rewrite(uint64_t rip, long nr)
 {
+    static const uint8_t syscall_insn[2] = {0x0f, 0x05}, xor_eax[2] = {0x31, 0xc0};
     /* The stub stores rip as a sign-extended imm32. */
     if (!fastpath_enabled || rip < 7 || rip >= (1ULL << 31) || nr < 0 || nr > 0xffff)
         return;
     struct vm_space *vm = current_process()->vm;
     vm_lock(vm);
-    if (!rewrite_mov_site(vm, rip, (uint32_t)nr) && nr == 0)
-        rewrite_xor_site(vm, rip);
+    if (!rewrite_mov_site(vm, rip, (uint32_t)nr) &&
+        !rewrite_via_padding(vm, rip, rip - 2, syscall_insn, STUB_ANY) && nr == 0)
+        rewrite_via_padding(vm, rip, rip - 4, xor_eax, STUB_XOR);
     vm_unlock(vm);
 }

@@ -5,7 +5,10 @@
  * when a lookup first reaches it; a directory's entry list is read and checked as a whole the
  * first time it is searched or listed, and kept with its inode. A small direct-mapped cache
  * of inodes (IMAGEFS_CACHE slots, each holding one reference) makes repeated walks of the
- * same directories (/lib, /usr/lib, ...) cost no OCALL.
+ * same directories (/lib, /usr/lib, ...) cost no OCALL. Reads smaller than
+ * IMAGEFS_DIRECT_READ go through a block cache (block_cache.h) once the image is mounted:
+ * inodes evicted from that small cache, symlink targets, ELF headers and small data
+ * segments are then read from the host once.
  *
  * Trust: the host file is untrusted. Every offset and length is checked against the header's
  * file_size (overflow-safe), every inode number against inode_count, every directory entry
@@ -17,6 +20,7 @@
  * list to its inode (image_node.dir). It is never held across an OCALL: lists are read first
  * and attached after (a racing reader's copy is dropped).
  */
+#include "fs/imagefs/block_cache.h"
 #include "fs/imagefs/imagefs.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
@@ -35,6 +39,11 @@
     })
 
 #define IMAGEFS_CACHE 64
+/* Block cache slots (4 KiB each, allocated as used: at most 2 MiB of LibOS heap). */
+#define IMAGEFS_BLOCKS 512
+/* Reads at least this long bypass the block cache (bulk file data would only evict the
+ * metadata that the cache is for). */
+#define IMAGEFS_DIRECT_READ (32u << 10)
 /* A directory list larger than this is refused (-ENOMEM) rather than read into the heap. */
 #define IMAGEFS_DIR_MAX (16u << 20)
 
@@ -46,6 +55,7 @@ struct imagefs {
     uint64_t inode_off;
     spinlock_t lock;
     struct inode *cache[IMAGEFS_CACHE]; /* guarded by lock; each holds a reference */
+    struct block_cache *blocks;         /* NULL until mounted (then file_size is final) */
 };
 
 /* A directory's checked entry list. */
@@ -78,15 +88,11 @@ static bool in_image(const struct imagefs *fs, uint64_t off, uint64_t len)
     return !range_wraps(off, len) && off + len <= fs->file_size;
 }
 
-/* Reads [off, off+len) of the image into enclave memory; any short read is corruption,
- * since the file was checked at mount to be file_size bytes long. */
-static int image_read(struct imagefs *fs, uint64_t off, void *buf, size_t len)
+/* Reads [off, off+len) of the host file; a short read is corruption. */
+static int host_read_exact(struct imagefs *fs, uint64_t off, void *buf, size_t len)
 {
     uint8_t *p = buf;
 
-    if (!in_image(fs, off, len))
-        return IMAGE_CORRUPT("read of %zu bytes at %#llx is past the end (%#llx)", len,
-                             (unsigned long long)off, (unsigned long long)fs->file_size);
     while (len > 0) {
         size_t chunk = MIN(len, (size_t)OCALL_DATA_MAX);
         ssize_t n = host_pread(fs->host_fd, p, chunk, off);
@@ -100,6 +106,48 @@ static int image_read(struct imagefs *fs, uint64_t off, void *buf, size_t len)
         p += n;
         off += (uint64_t)n;
         len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads [off, off+len), which lies in one block, through the block cache. */
+static int cached_read(struct imagefs *fs, uint64_t off, void *buf, size_t len)
+{
+    if (block_cache_get(fs->blocks, off, buf, len))
+        return 0;
+    uint64_t start = ALIGN_DOWN(off, BLOCK_CACHE_BLOCK);
+    size_t valid = (size_t)MIN((uint64_t)BLOCK_CACHE_BLOCK, fs->file_size - start);
+    uint8_t *block = kmalloc(BLOCK_CACHE_BLOCK);
+    if (!block)
+        return host_read_exact(fs, off, buf, len);
+    int ret = host_read_exact(fs, start, block, valid);
+    if (ret == 0) {
+        block_cache_put(fs->blocks, start / BLOCK_CACHE_BLOCK, block, valid);
+        memcpy(buf, block + (off - start), len);
+    }
+    kfree(block);
+    return ret;
+}
+
+/* Reads [off, off+len) of the image into enclave memory; any short read is corruption,
+ * since the file was checked at mount to be file_size bytes long. */
+static int image_read(struct imagefs *fs, uint64_t off, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+
+    if (!in_image(fs, off, len))
+        return IMAGE_CORRUPT("read of %zu bytes at %#llx is past the end (%#llx)", len,
+                             (unsigned long long)off, (unsigned long long)fs->file_size);
+    if (!fs->blocks || len >= IMAGEFS_DIRECT_READ)
+        return host_read_exact(fs, off, buf, len);
+    while (len > 0) {
+        size_t chunk = (size_t)MIN((uint64_t)len, BLOCK_CACHE_BLOCK - off % BLOCK_CACHE_BLOCK);
+        int ret = cached_read(fs, off, p, chunk);
+        if (ret < 0)
+            return ret;
+        p += chunk;
+        off += chunk;
+        len -= chunk;
     }
     return 0;
 }
@@ -558,6 +606,7 @@ int imagefs_mount(int host_fd, struct super_block **out)
         goto out_free;
     }
     fs->sb.root = root;
+    fs->blocks = block_cache_create(IMAGEFS_BLOCKS); /* NULL: every read goes to the host */
     *out = &fs->sb;
     return 0;
 
@@ -574,5 +623,6 @@ void imagefs_unmount(struct super_block *sb)
     inode_put(sb->root);
     for (i = 0; i < IMAGEFS_CACHE; i++)
         inode_put(fs->cache[i]);
+    block_cache_destroy(fs->blocks);
     kfree(fs);
 }
