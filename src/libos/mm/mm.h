@@ -54,6 +54,14 @@ void vm_space_destroy(struct vm_space *vm);
  * written back to it when unmapped or msync'ed (vma_shared.c). Addresses outside the user range are -ENOMEM (or -EEXIST/-EINVAL where
  * Linux says so). Returns the address mapped or -errno.
  */
+/* For the ELF loader: reserves len bytes PROT_NONE for an image of `file` whose first byte
+ * would be at file offset `off` (at exactly addr with `fixed`, else at a hint, preferring
+ * where pages kept from an earlier run hold those bytes). The kept pages that do are mapped
+ * from the file (the segments mapped over them with MAP_FIXED then take them as they are);
+ * the rest is an empty reservation. Returns the address or -errno (-EEXIST: `fixed` and the
+ * range is in use). */
+long vm_reserve_image(struct vm_space *vm, uint64_t addr, uint64_t len, bool fixed,
+                      struct file *file, uint64_t off);
 long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int flags,
              struct file *file, uint64_t off);
 int vm_munmap(struct vm_space *vm, uint64_t addr, uint64_t len);

@@ -335,21 +335,11 @@ void vm_space_destroy(struct vm_space *vm)
     if (!vm)
         return;
     spin_lock(&vm->lock);
-    if (vm->shared)
-        shared_map_writeback(vm, 0, UINT64_MAX, true);
-    for (size_t i = 0; i < vm->n;) {
-        const struct vma *v = &vm->v[i];
-        size_t next = (v->flags & VMA_PRISTINE) ? pristine_group_end(vm, i, vm->n) : i + 1;
-        if ((v->flags & VMA_PRISTINE) &&
-            retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off)) {
-            i = next;
-            continue;
-        }
-        vm_discard(v->start, v->end - v->start);
-        i++;
-    }
+    /* As munmap of everything: shared mappings written back, pristine pages kept, touching
+     * VMAs discarded together. */
+    if (vm->n)
+        unmap_range(vm, vm->v[0].start, vm->v[vm->n - 1].end, true, NULL, NULL);
     urange_unmap(vm, user_range_base(), user_range_size());
-    vma_remove(vm, 0, vm->n);
     kfree(vm->v);
     spin_unlock(&vm->lock);
     kfree(vm);
@@ -476,6 +466,50 @@ static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int pro
     }
     vma_merge_around(vm, i, i);
     return 0;
+}
+
+long vm_reserve_image(struct vm_space *vm, uint64_t addr, uint64_t len, bool fixed,
+                      struct file *file, uint64_t off)
+{
+    if (len == 0 || len > UINT64_MAX - PAGE_SIZE || !IS_ALIGNED(addr | off, PAGE_SIZE))
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (range_wraps(addr, len) || range_wraps(off, len))
+        return -EINVAL;
+    struct content_key key;
+    bool keyed = file_content_key(file, &key);
+    enum urange_mode mode = fixed ? URANGE_NOREPLACE : URANGE_ANY;
+    struct page_runs adopt = {0};
+
+    spin_lock(&vm->lock);
+    int ret = vma_prepare(vm, 2 * URANGE_MAX_STOLEN + 1);
+    if (ret == 0 && keyed && !fixed && (!addr || !urange_available(addr, len))) {
+        uint64_t where = retained_where(&key, off);
+        addr = where ? where : addr;
+    }
+    if (ret == 0)
+        ret = vm_reserve(vm, &addr, len, mode, keyed ? &key : NULL, off, &adopt);
+    if (ret < 0) {
+        spin_unlock(&vm->lock);
+        return ret;
+    }
+    /* Kept pages that hold the file's bytes become a pristine PROT_NONE file mapping (they are
+     * PROT_NONE already); the rest is an empty PROT_NONE reservation, never committed. */
+    uint64_t at = addr, end = addr + len;
+    size_t first = vma_index(vm, addr);
+    for (size_t k = 0; k <= adopt.n && at < end; k++) {
+        uint64_t s = k < adopt.n ? adopt.r[k].start : end;
+        uint64_t e = k < adopt.n ? adopt.r[k].end : end;
+        if (s > at)
+            vma_insert(vm, &(struct vma){at, s, PROT_NONE, 0, 0, NULL, {0}});
+        if (e > s)
+            vma_insert(vm, &(struct vma){s, e, PROT_NONE, VMA_FILE | VMA_PRISTINE,
+                                          off + (s - addr), NULL, key});
+        at = MAX(at, e);
+    }
+    vma_merge_around(vm, first, vma_index(vm, end));
+    spin_unlock(&vm->lock);
+    return (long)addr;
 }
 
 long vm_mmap(struct vm_space *vm, uint64_t addr, uint64_t len, int prot, int flags,

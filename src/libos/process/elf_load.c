@@ -6,11 +6,10 @@
  *
  * A non-PIE program goes at its link address, which must fall inside the user range
  * (DESIGN.md, Memory). A PIE goes wherever the user range has room. The whole span of the
- * PT_LOAD segments is mapped from the file (PROT_NONE), then each segment over it, with its
- * own protection, as ld.so maps libraries; pages between segments stay PROT_NONE. Every header field is checked before it is used: a bad file
+ * PT_LOAD segments is reserved PROT_NONE, then each segment is mapped over it from the file
+ * with its own protection; pages between segments stay PROT_NONE. Every header field is checked before it is used: a bad file
  * is -ENOEXEC with a log line naming the file and the problem.
  */
-#include "fs/content_key.h"
 #include "fs/fs.h"
 #include "occlum/abi.h"
 #include "mm/mm.h"
@@ -210,28 +209,22 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
         break;
     }
 
-    /* The whole span is first mapped from the file as ld.so maps a library (PROT_NONE: the
-     * gaps between segments stay inaccessible), at the link address for ET_EXEC; each segment
-     * is then mapped over it. Private file mappings reuse pages that already hold the same
-     * file bytes at the same address (mm/retained.c), so a program started again is not
-     * copied again. */
+    /* The whole span is reserved first (PROT_NONE: gaps between segments stay
+     * inaccessible), at the link address for ET_EXEC, and each segment is then mapped over it
+     * from the file. Pages kept from an earlier run of the same file that still hold its bytes
+     * are taken as they are (mm/retained.c), so a program started again is not copied again:
+     * the reservation goes where they are, and the segments adopt them. */
     const Elf64_Phdr *first = NULL; /* check_segments found one */
     for (int i = 0; i < eh.e_phnum && !first; i++)
         if (ph[i].p_type == PT_LOAD)
             first = &ph[i];
-    /* Only a file whose pages can be reused is worth reading for the span: for any other the
-     * span is anonymous and each segment reads its own bytes once. */
-    struct content_key key;
-    struct file *span_file = file_content_key(f, &key) ? f : NULL;
-    int span_flags = MAP_PRIVATE | (span_file ? 0 : MAP_ANONYMOUS);
     uint64_t first_page = ALIGN_DOWN(first->p_vaddr, PAGE_SIZE);
     uint64_t span_off = ALIGN_DOWN(first->p_offset, PAGE_SIZE);
     span_off -= MIN(span_off, first_page - lo); /* lo is first_page unless unsorted */
     uint64_t bias = 0;
     long at;
     if (eh.e_type == ET_EXEC) {
-        at = vm_mmap(vm, lo, hi - lo, PROT_NONE, span_flags | MAP_FIXED_NOREPLACE, span_file,
-                     span_off);
+        at = vm_reserve_image(vm, lo, hi - lo, true, f, span_off);
         if (at < 0) {
             snprintf(img->why, sizeof(img->why),
                      "cannot load %s at its link address %#llx-%#llx: %s", path,
@@ -248,7 +241,7 @@ static int load_object(struct vm_space *vm, const char *path, bool is_interp,
          * its ELF_ET_DYN_BASE). An interpreter goes wherever mmap would put it. */
         uint64_t hint =
             is_interp ? 0 : ALIGN_UP(user_range_base() + user_range_size() / 8, 2UL << 20);
-        at = vm_mmap(vm, hint, hi - lo, PROT_NONE, span_flags, span_file, span_off);
+        at = vm_reserve_image(vm, hint, hi - lo, false, f, span_off);
         if (at < 0) {
             rc = (int)at;
             goto out;
