@@ -19,12 +19,25 @@
 #define STACK_SIZE    (8UL << 20) /* RLIMIT_STACK's default */
 #define HWCAP2_FSGSBASE (1 << 1)
 
+/* cpuid leaf `leaf`, register `reg`, read once: cpuid exits to the hypervisor on a VM
+ * (microseconds), and the answers do not change while the enclave runs. */
+static uint32_t cpuid_once(uint32_t *cache, uint32_t leaf, int reg)
+{
+    uint32_t v = __atomic_load_n(cache, __ATOMIC_RELAXED);
+    if (!v) {
+        uint32_t r[4];
+        cpuid(leaf, 0, r);
+        v = r[reg];
+        __atomic_store_n(cache, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
 /* The signal frame size Linux reports as AT_MINSIGSTKSZ: the XSAVE area plus the frame. */
 static uint64_t min_sigstack_size(void)
 {
-    uint32_t r[4];
-    cpuid(0xd, 0, r);
-    return ALIGN_UP((uint64_t)r[1] + 0x400, 64);
+    static uint32_t xsave_bytes;
+    return ALIGN_UP((uint64_t)cpuid_once(&xsave_bytes, 0xd, 1) + 0x400, 64);
 }
 
 long build_initial_stack(struct vm_space *vm, const struct elf_image *img, const char *execfn,
@@ -81,11 +94,10 @@ long build_initial_stack(struct vm_space *vm, const struct elf_image *img, const
     proc->arg_end = env_start;
     proc->env_start = env_start;
     proc->env_end = env_end;
-    uint32_t r[4];
-    cpuid(1, 0, r);
+    static uint32_t hwcap;
     uint64_t auxv[][2] = {
         {AT_MINSIGSTKSZ, min_sigstack_size()},
-        {AT_HWCAP, r[3]},
+        {AT_HWCAP, cpuid_once(&hwcap, 1, 3)},
         {AT_PAGESZ, PAGE_SIZE},
         {AT_CLKTCK, 100},
         {AT_PHDR, img->phdr},

@@ -31,9 +31,12 @@
  *    knows only the instructions of glibc's syscall epilogues and gives up on anything else,
  *    up to an unconditional exit (ret, jmp) within DECODE_MAX bytes; the bytes from there to
  *    the next 16-byte (or else 8-byte) boundary must all be canonical multi-byte nops or
- *    int3, at least 5 of them, within rel8 reach; a shorter padding is skipped and decoding
- *    goes on after it. Such bytes are what the assembler's .p2align emits before an aligned
- *    branch target: nothing jumps into them. If the padding already holds
+ *    int3, at least 5 of them, within rel8 reach; past a shorter padding, or code that is not
+ *    padding (glibc's syscall(2) puts its error path right after its ret), decoding goes on
+ *    (.text of compiled code holds no data, and a false start would still have to decode
+ *    cleanly up to an exit followed by canonical nops to an aligned boundary). Such bytes
+ *    are what the assembler's .p2align emits before an aligned branch target: nothing jumps
+ *    into them. If the padding already holds
  *    `jmp` to this site's stub (an earlier rewrite whose eb store lost a race), it is reused;
  *    if it holds anything else (another site's jump), the site keeps trapping.
  *    Residual risk, accepted: `31 c0` could in theory be the tail of a longer instruction that
@@ -494,10 +497,14 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
             if (state == PAD_JMP && memcmp(was, jmp, 5) != 0)
                 return false; /* another site's jump */
         }
-        from = ALIGN_UP(pad, 8);
-        if (state == PAD_OTHER &&
-            (from > limit || padding_state((const uint8_t *)pad, from - pad) != PAD_NOPS))
-            return false; /* not padding: the next bytes are not known to be code */
+        if (state == PAD_OTHER) {
+            /* Too short, or no padding at all (an error path follows the exit): decoding goes
+             * on after the padding, or right after the exit. */
+            uint64_t end8 = ALIGN_UP(pad, 8);
+            bool nops = end8 <= limit &&
+                        padding_state((const uint8_t *)pad, end8 - pad) == PAD_NOPS;
+            from = nops ? end8 : pad;
+        }
     }
     if (code_writable(site, pad_end, true) != 0)
         return false;
