@@ -92,8 +92,16 @@ int vm_set_name(struct vm_space *vm, uint64_t addr, uint64_t len, const char *na
  * holding it, except vm_range_ok_locked. */
 void vm_lock(struct vm_space *vm);
 void vm_unlock(struct vm_space *vm);
-/* vm_range_ok with vm_lock already held. */
+/* vm_range_ok with vm_lock already held. Pages the range may be used with whose protection
+ * the host does not have yet (lazily committed adopted pages) get it first, so the caller can
+ * touch them. */
 bool vm_range_ok_locked(struct vm_space *vm, uint64_t addr, uint64_t len, int prot);
+/* The syscall fast path rewrote code in [start, end): pristine file pages there no longer hold
+ * exactly the file's bytes (mm/vm_internal.h: VMA_PATCHED). vm_lock held. */
+void vm_mark_patched_locked(struct vm_space *vm, uint64_t start, uint64_t end);
+/* A guest fault at addr: true if it hit pages whose protection was not committed yet (now it
+ * is: retry the access), false if it is the guest's own fault. */
+bool vm_fault_fixup(struct vm_space *vm, uint64_t addr);
 /* The calling thread's process's vm_space, or NULL when no guest process is current (early
  * start-up). (mm/current.c; a seam that host-built unit tests replace.) */
 struct vm_space *current_vm(void);

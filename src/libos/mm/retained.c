@@ -16,7 +16,8 @@
  * inode promises its bytes never change (fs: content_key), never writable since it was made
  * (mprotect adding PROT_WRITE clears the mark; mremap growth too). Its pages hold exactly
  * the file's bytes at its offset (zeros past the end of the file), apart from fast-path
- * rewrites.
+ * rewrites, which its record remembers (VMA_PATCHED): a mapping without PROT_EXEC that adopts
+ * such pages gets the file's bytes back before it can see them (vma.c).
  *
  * How: a kept range becomes owned by urange_reclaimable in the user-range allocator and is
  * made inaccessible (PROT_NONE); a record {range, key, file offset} says what it holds. A
@@ -46,6 +47,7 @@ struct kept {
     struct content_key key;
     uint64_t off; /* file offset of start */
     uint64_t age; /* insertion serial: the smallest is evicted first */
+    bool patched; /* may hold fast-path rewrites (VMA_PATCHED) */
 };
 
 static spinlock_t retained_lock = SPINLOCK_INIT;
@@ -113,7 +115,7 @@ static void evict_oldest_locked(void)
 }
 
 bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
-                   const struct content_key *key, uint64_t off)
+                   const struct content_key *key, uint64_t off, bool patched)
 {
     uint64_t len = end - start;
     if (len > kept_limit())
@@ -127,7 +129,7 @@ bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
         while (i < nkept && kept[i].start < start)
             i++;
         memmove(&kept[i + 1], &kept[i], (nkept - i) * sizeof(*kept));
-        kept[i] = (struct kept){start, end, *key, off, ++serial};
+        kept[i] = (struct kept){start, end, *key, off, ++serial, patched};
         nkept++;
         kept_bytes += len;
         if (urange_transfer(vm, urange_reclaimable, start, len) < 0) {
@@ -201,7 +203,7 @@ void retained_take(const struct urange_stolen *st, const struct content_key *key
             bool same = key && adopt && same_key(&k->key, key) &&
                         k->off + (s - k->start) == map_off + (s - map_start);
             if (same)
-                page_runs_add(adopt, s, e);
+                page_runs_add(adopt, s, e, true, k->patched); /* kept pages are hidden */
             size_t before = nkept;
             kept_cut(i, s, e);
             /* A record cut in two leaves its right part next; one cut short or removed

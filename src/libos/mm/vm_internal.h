@@ -32,6 +32,16 @@ struct vm_name {
 /* Private mapping of immutable file bytes (`key`), never writable since: its pages hold the
  * file's bytes at `off` and may be kept for reuse when unmapped (retained.c). */
 #define VMA_PRISTINE 4u
+/* Adopted pages not yet given `prot` on the host (they are PROT_NONE there, never more than
+ * prot): the first access, by the guest (a fault: vm_fault_fixup) or by the LibOS
+ * (vm_range_ok_locked), commits prot. Changing a present page's protection costs the host a
+ * page-table update, and most of a library's kept pages are never touched by a short run. */
+#define VMA_LAZY 8u
+/* A pristine VMA whose pages may hold syscall fast-path rewrites (syscall/fastpath.c): code
+ * equivalent to the file's, fine to execute, but not the file's bytes. Where such pages are
+ * used without PROT_EXEC they first get the file's bytes back (key.read): when a lazy VMA is
+ * first touched, when mprotect drops PROT_EXEC, when mremap moves them. */
+#define VMA_PATCHED 16u
 
 struct vma {
     uint64_t start, end;  /* page aligned, start < end */
@@ -121,9 +131,14 @@ void urange_walk(void (*fn)(uint64_t start, uint64_t end, const struct vm_space 
  * which only costs a copy) ---- */
 struct page_runs {
     size_t n;
-    struct urange_piece r[URANGE_MAX_STOLEN];
+    struct page_run {
+        uint64_t start, end;
+        bool hidden;  /* PROT_NONE on the host now */
+        bool patched; /* may hold fast-path rewrites (VMA_PATCHED) */
+    } r[URANGE_MAX_STOLEN];
 };
-void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end);
+void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end, bool hidden,
+                   bool patched);
 
 /* ---- retained.c: pages kept for a later mapping of the same file bytes ---- */
 
@@ -131,7 +146,7 @@ void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end);
  * discarding it: the range leaves vm (urange) and its pages become inaccessible. vm->lock
  * held. False if it cannot be kept (too big, no memory): the caller discards it. */
 bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
-                   const struct content_key *key, uint64_t off);
+                   const struct content_key *key, uint64_t off, bool patched);
 /* Where byte `off` of `key` is kept (page aligned), or 0. */
 uint64_t retained_where(const struct content_key *key, uint64_t off);
 /* After urange_map stole *st for a mapping at map_start of `key` from map_off (key NULL: not
@@ -151,6 +166,17 @@ uint64_t retained_bytes(void);
  * on) or discarded. */
 int vm_reserve(struct vm_space *vm, uint64_t *addr, uint64_t len, enum urange_mode mode,
                const struct content_key *key, uint64_t off, struct page_runs *adopt);
+/* True if Linux would see VMAs a and b (a just before b) as one mapping: they differ at most
+ * in what the LibOS knows of their pages (VMA_PRISTINE, VMA_LAZY, VMA_PATCHED). */
+bool vma_linux_same(const struct vma *a, const struct vma *b);
+/* Makes [start, end) one VMA if Linux would see one mapping there (lazy pieces committed,
+ * rewritten code restored), so that mremap can take it. 0 or -errno; nothing to do is 0.
+ * Room for no extra VMA is needed (it only merges). */
+int vma_unsplit(struct vm_space *vm, uint64_t start, uint64_t end);
+/* Reads the bytes of `key` from `off` back into [start, end) (writable on the host now; zeros
+ * past the end of the file): undoes fast-path rewrites for a use that is not execution. */
+int vm_restore_file_bytes(const struct content_key *key, uint64_t off, uint64_t start,
+                          uint64_t end);
 /* Clears VMA_PRISTINE in [start, end) (its pages no longer hold the file's bytes). Room for
  * 2 splits must be prepared. */
 void vma_forget_contents(struct vm_space *vm, uint64_t start, uint64_t end);

@@ -175,7 +175,8 @@ bool vma_covered(const struct vm_space *vm, uint64_t start, uint64_t end)
     return at >= end;
 }
 
-void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end)
+void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end, bool hidden,
+                   bool patched)
 {
     if (runs->n == URANGE_MAX_STOLEN)
         return;
@@ -184,7 +185,7 @@ void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end)
         runs->r[i] = runs->r[i - 1];
         i--;
     }
-    runs->r[i] = (struct urange_piece){start, end};
+    runs->r[i] = (struct page_run){start, end, hidden, patched};
     runs->n++;
 }
 
@@ -250,7 +251,8 @@ static size_t pristine_group_end(const struct vm_space *vm, size_t i, size_t las
     while (j < last) {
         const struct vma *a = &vm->v[j - 1], *b = &vm->v[j];
         if (!(b->flags & VMA_PRISTINE) || b->start != a->end || b->key.fs != a->key.fs ||
-            b->key.ino != a->key.ino || b->off != a->off + (a->end - a->start))
+            b->key.ino != a->key.ino || b->off != a->off + (a->end - a->start) ||
+            (b->flags & VMA_PATCHED) != (a->flags & VMA_PATCHED))
             break;
         j++;
     }
@@ -278,11 +280,13 @@ static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool 
         size_t next = j + 1;
         bool spared = false;
         if (holds_spec(v, spec) && adopt->n < URANGE_MAX_STOLEN) {
-            page_runs_add(adopt, v->start, v->end);
+            page_runs_add(adopt, v->start, v->end, (v->flags & VMA_LAZY) || v->prot == PROT_NONE,
+                          v->flags & VMA_PATCHED);
             spared = true;
         } else if (release && (v->flags & VMA_PRISTINE)) {
             next = pristine_group_end(vm, j, last);
-            spared = retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off);
+            spared = retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off,
+                                   v->flags & VMA_PATCHED);
             next = spared ? next : j + 1;
         }
         if (spared || v->start != run_end) {
@@ -315,7 +319,7 @@ void vma_forget_contents(struct vm_space *vm, uint64_t start, uint64_t end)
     vma_split(vm, end);
     size_t i = vma_index(vm, start), j = i;
     for (; j < vm->n && vm->v[j].start < end; j++)
-        vm->v[j].flags &= ~VMA_PRISTINE;
+        vm->v[j].flags &= ~(VMA_PRISTINE | VMA_LAZY | VMA_PATCHED);
     vma_merge_around(vm, i, j);
 }
 
@@ -415,6 +419,168 @@ static int populate_except(struct file *file, uint64_t addr, uint64_t len, uint6
     return ret;
 }
 
+int vm_restore_file_bytes(const struct content_key *key, uint64_t off, uint64_t start,
+                          uint64_t end)
+{
+    uint64_t len = end - start;
+    long n = key->read ? key->read(key, (void *)start, len, off) : -EIO;
+    if (n < 0 || (uint64_t)n > len)
+        return n < 0 ? (int)n : -EIO;
+    memset((void *)(start + (uint64_t)n), 0, len - (uint64_t)n); /* past the end of file */
+    return 0;
+}
+
+/* Commits prot to [addr, addr+len) except the adopted runs still hidden on the host, which
+ * are left for the first access (VMA_LAZY). */
+static int commit_except_hidden(uint64_t addr, uint64_t len, int prot,
+                                const struct page_runs *adopt)
+{
+    uint64_t at = addr, end = addr + len;
+    for (size_t k = 0; k <= adopt->n && at < end; k++) {
+        if (k < adopt->n && !adopt->r[k].hidden)
+            continue;
+        uint64_t s = k < adopt->n ? MAX(adopt->r[k].start, at) : end;
+        if (s > at) {
+            int ret = vm_commit(at, s - at, prot);
+            if (ret < 0)
+                return ret;
+        }
+        at = k < adopt->n ? MAX(at, MIN(adopt->r[k].end, end)) : end;
+    }
+    return 0;
+}
+
+/* Splits new VMA i at the adopted runs that need a mark and marks them (room prepared):
+ * VMA_LAZY for hidden runs left uncommitted (`lazy`), VMA_PATCHED for runs that may hold
+ * fast-path rewrites and keep them (restored ones were cleaned). Returns the index of the VMA
+ * that now starts where VMA i did. */
+static size_t mark_adopted(struct vm_space *vm, size_t i, const struct page_runs *adopt,
+                           bool lazy)
+{
+    uint64_t start = vm->v[i].start, end = vm->v[i].end;
+    bool pristine = vm->v[i].flags & VMA_PRISTINE;
+    for (size_t k = 0; k < adopt->n; k++) {
+        uint64_t s = MAX(adopt->r[k].start, start), e = MIN(adopt->r[k].end, end);
+        unsigned mark = (lazy && adopt->r[k].hidden ? VMA_LAZY : 0) |
+                        (pristine && adopt->r[k].patched ? VMA_PATCHED : 0);
+        if (!mark || s >= e)
+            continue;
+        vma_split(vm, s);
+        vma_split(vm, e);
+        vm->v[vma_index(vm, s)].flags |= mark;
+    }
+    return vma_index(vm, start);
+}
+
+/* Gives the adopted runs that may hold fast-path rewrites the file's bytes back, for a
+ * mapping that is not executable and commits them now (writable, or not lazy). The pages
+ * are left writable; the caller commits the mapping's protection. */
+static int restore_patched_runs(const struct content_key *key, uint64_t map_start,
+                                uint64_t map_off, struct page_runs *adopt, bool lazy)
+{
+    for (size_t k = 0; k < adopt->n; k++) {
+        struct page_run *r = &adopt->r[k];
+        if (!r->patched || (lazy && r->hidden))
+            continue;
+        int ret = vm_commit(r->start, r->end - r->start, PROT_READ | PROT_WRITE);
+        if (ret == 0)
+            ret = vm_restore_file_bytes(key, map_off + (r->start - map_start), r->start,
+                                        r->end);
+        if (ret < 0)
+            return ret;
+        r->patched = false;
+        r->hidden = false;
+    }
+    return 0;
+}
+
+/* Gives VMA i protection `prot` on the host; pages it holds with fast-path rewrites get the
+ * file's bytes back first unless prot lets them be executed (or not touched at all).
+ * vm->lock held. */
+static int commit_vma(struct vm_space *vm, size_t i, int prot)
+{
+    struct vma *v = &vm->v[i];
+    int ret;
+    if ((v->flags & VMA_PATCHED) && !(prot & PROT_EXEC) && prot != PROT_NONE) {
+        ret = vm_commit(v->start, v->end - v->start, PROT_READ | PROT_WRITE);
+        if (ret == 0)
+            ret = vm_restore_file_bytes(&v->key, v->off, v->start, v->end);
+        if (ret < 0)
+            return ret;
+        v->flags &= ~VMA_PATCHED;
+    }
+    return vm_commit(v->start, v->end - v->start, prot);
+}
+
+/* Gives lazy VMA i its protection on the host. vm->lock held. */
+static int unlazy(struct vm_space *vm, size_t i)
+{
+    int ret = commit_vma(vm, i, vm->v[i].prot);
+    if (ret == 0)
+        vm->v[i].flags &= ~VMA_LAZY;
+    return ret;
+}
+
+void vm_mark_patched_locked(struct vm_space *vm, uint64_t start, uint64_t end)
+{
+    for (size_t i = vma_index(vm, start); i < vm->n && vm->v[i].start < end; i++)
+        if (vm->v[i].flags & VMA_PRISTINE)
+            vm->v[i].flags |= VMA_PATCHED;
+}
+
+bool vm_fault_fixup(struct vm_space *vm, uint64_t addr)
+{
+    if (!vm)
+        return false;
+    spin_lock(&vm->lock);
+    size_t i = vma_index(vm, addr);
+    bool fixed = i < vm->n && vm->v[i].start <= addr && (vm->v[i].flags & VMA_LAZY) &&
+                 unlazy(vm, i) == 0;
+    if (fixed)
+        vma_merge_around(vm, i, i);
+    spin_unlock(&vm->lock);
+    return fixed;
+}
+
+bool vma_linux_same(const struct vma *a, const struct vma *b)
+{
+    unsigned kind = VMA_SHARED | VMA_FILE;
+    return a->end == b->start && a->prot == b->prot && (a->flags & kind) == (b->flags & kind) &&
+           same_name(a->name, b->name) &&
+           (!(a->flags & VMA_FILE) || a->off + (a->end - a->start) == b->off);
+}
+
+int vma_unsplit(struct vm_space *vm, uint64_t start, uint64_t end)
+{
+    size_t i = vma_index(vm, start), j = i + 1;
+    if (i == vm->n || vm->v[i].start > start || vm->v[i].end >= end)
+        return 0;
+    while (j < vm->n && vm->v[j - 1].end < end && vma_linux_same(&vm->v[j - 1], &vm->v[j]))
+        j++;
+    if (vm->v[j - 1].end < end)
+        return 0; /* not one mapping to Linux either */
+    for (size_t k = i; k < j; k++) {
+        struct vma *v = &vm->v[k];
+        /* Pieces differ only in what the LibOS knows of their pages: commit lazy ones, and
+         * give rewritten code its file bytes back (the sites trap and are rewritten again). */
+        int ret = 0;
+        if (v->flags & VMA_PATCHED) {
+            ret = vm_commit(v->start, v->end - v->start, PROT_READ | PROT_WRITE);
+            if (ret == 0)
+                ret = vm_restore_file_bytes(&v->key, v->off, v->start, v->end);
+            if (ret == 0)
+                ret = vm_commit(v->start, v->end - v->start, v->prot);
+        } else if (v->flags & VMA_LAZY) {
+            ret = unlazy(vm, k);
+        }
+        if (ret < 0)
+            return ret;
+        v->flags &= ~(VMA_LAZY | VMA_PATCHED);
+    }
+    vma_merge_around(vm, i, j - 1);
+    return 0;
+}
+
 /*
  * Maps [*addr, *addr+len) (mode as urange_map) with the given attributes and contents.
  * Takes a reference on `name`. vm->lock held. Returns 0 and sets *addr, or -errno.
@@ -425,7 +591,7 @@ static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int pro
     struct content_key key;
     bool keyed = file && !(vflags & VMA_SHARED) && file_content_key(file, &key);
     struct page_runs adopt = {0};
-    int ret = vma_prepare(vm, 3);
+    int ret = vma_prepare(vm, 3 + 2 * URANGE_MAX_STOLEN); /* marked pieces split it */
     if (ret < 0)
         return ret;
     if (keyed && mode == URANGE_ANY && (!*addr || !urange_available(*addr, len))) {
@@ -450,11 +616,15 @@ static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int pro
     }
     vm_name_get(name);
     size_t i = vma_insert(vm, &v);
+    bool lazy = (v.flags & VMA_PRISTINE) && prot != PROT_NONE;
     if (file) {
-        /* Then one protection for all: the host skips pages that have it already. */
         ret = populate_except(file, a, len, off, &adopt);
-        if (ret == 0 && (adopt.n || prot != (PROT_READ | PROT_WRITE)))
-            ret = vm_commit(a, len, prot);
+        if (ret == 0 && keyed && !(prot & PROT_EXEC) && prot != PROT_NONE)
+            ret = restore_patched_runs(&key, a, off, &adopt, lazy);
+        if (ret == 0 && lazy)
+            ret = commit_except_hidden(a, len, prot, &adopt);
+        else if (ret == 0 && (adopt.n || prot != (PROT_READ | PROT_WRITE)))
+            ret = vm_commit(a, len, prot); /* the host skips pages that have it already */
     } else if (prot != PROT_NONE) {
         ret = vm_commit(a, len, prot);
     }
@@ -464,6 +634,8 @@ static int map_locked(struct vm_space *vm, uint64_t *addr, uint64_t len, int pro
         urange_unmap(vm, a, len);
         return ret;
     }
+    if (keyed)
+        i = mark_adopted(vm, i, &adopt, lazy);
     vma_merge_around(vm, i, i);
     return 0;
 }
@@ -503,7 +675,9 @@ long vm_reserve_image(struct vm_space *vm, uint64_t addr, uint64_t len, bool fix
         if (s > at)
             vma_insert(vm, &(struct vma){at, s, PROT_NONE, 0, 0, NULL, {0}});
         if (e > s)
-            vma_insert(vm, &(struct vma){s, e, PROT_NONE, VMA_FILE | VMA_PRISTINE,
+            vma_insert(vm, &(struct vma){s, e, PROT_NONE,
+                                          VMA_FILE | VMA_PRISTINE |
+                                              (adopt.r[k].patched ? VMA_PATCHED : 0),
                                           off + (s - addr), NULL, key});
         at = MAX(at, e);
     }
@@ -609,12 +783,13 @@ int vm_mprotect(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
         struct vma *v = &vm->v[j];
         if (v->prot == prot)
             continue;
-        ret = vm_commit(v->start, v->end - v->start, prot);
+        ret = commit_vma(vm, j, prot);
         if (ret < 0)
             break;
         v->prot = prot;
+        v->flags &= ~VMA_LAZY;
         if (prot & PROT_WRITE)
-            v->flags &= ~VMA_PRISTINE; /* its bytes may change from now on */
+            v->flags &= ~(VMA_PRISTINE | VMA_PATCHED); /* its bytes may change from now on */
     }
     vma_merge_around(vm, i, j);
 out:
@@ -663,13 +838,21 @@ bool vm_range_ok_locked(struct vm_space *vm, uint64_t addr, uint64_t len, int pr
     if (range_wraps(addr, len))
         return false;
     uint64_t at = addr, end = addr + len;
-    for (size_t i = vma_index(vm, addr); i < vm->n && at < end; i++) {
+    size_t first = vma_index(vm, addr), i = first;
+    bool unlazied = false, ok = true;
+    for (; i < vm->n && at < end && ok; i++) {
         const struct vma *v = &vm->v[i];
-        if (v->start > at || (effective_prot(v->prot) & prot) != prot)
-            return false;
+        ok = v->start <= at && (effective_prot(v->prot) & prot) == prot;
+        /* The LibOS is about to touch these pages itself: they get their protection now. */
+        if (ok && (v->flags & VMA_LAZY)) {
+            ok = unlazy(vm, i) == 0;
+            unlazied = true;
+        }
         at = v->end;
     }
-    return at >= end;
+    if (unlazied)
+        vma_merge_around(vm, first, i);
+    return ok && at >= end;
 }
 
 bool vm_range_ok(struct vm_space *vm, uint64_t addr, uint64_t len, int prot)
@@ -735,8 +918,11 @@ size_t vm_format_maps(struct vm_space *vm, char *buf, size_t size)
     spin_lock(&vm->lock);
     for (size_t i = 0; i < vm->n; i++) {
         const struct vma *v = &vm->v[i];
+        uint64_t end = v->end;
+        while (i + 1 < vm->n && vma_linux_same(&vm->v[i], &vm->v[i + 1]))
+            end = vm->v[++i].end; /* one line, as Linux would show one mapping */
         int n = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ",
-                         (unsigned long)v->start, (unsigned long)v->end,
+                         (unsigned long)v->start, (unsigned long)end,
                          v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
                          v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
                          (unsigned long)(v->flags & VMA_FILE ? v->off : 0));

@@ -47,8 +47,9 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
         vma_unmap_locked(vm, a, a + new_len, false); /* disjoint from old (checked) */
 
     int prot = tmpl.prot;
-    /* The LibOS must be able to read the source and write the destination for the copy. */
-    if (!(prot & PROT_READ)) {
+    /* The LibOS must be able to read the source and write the destination for the copy (a
+     * lazy source is still PROT_NONE on the host). */
+    if (!(prot & PROT_READ) || (tmpl.flags & VMA_LAZY)) {
         ret = vm_commit(old, old_len, prot | PROT_READ);
         if (ret < 0)
             goto out_release;
@@ -57,6 +58,13 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
     if (ret < 0)
         goto out_restore;
     memcpy((void *)a, (const void *)old, MIN(old_len, new_len));
+    if (tmpl.flags & VMA_PATCHED) {
+        /* Rewritten syscall sites jump relative to where they were: the copy gets the file's
+         * bytes (its sites trap, and are rewritten, again). */
+        ret = vm_restore_file_bytes(&tmpl.key, tmpl.off, a, a + MIN(old_len, new_len));
+        if (ret < 0)
+            goto out_discard;
+    }
     if (prot != (PROT_READ | PROT_WRITE)) {
         ret = vm_commit(a, new_len, prot);
         if (ret < 0)
@@ -64,6 +72,7 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
     }
     /* Grown past its old end, the copy holds zeros there, not the file's bytes. */
     unsigned flags = new_len > old_len ? tmpl.flags & ~VMA_PRISTINE : tmpl.flags;
+    flags &= ~(VMA_LAZY | VMA_PATCHED); /* the copy was committed with prot, and cleaned */
     struct vma v = {a, a + new_len, prot, flags, tmpl.off, tmpl.name, tmpl.key};
     vm_name_get(tmpl.name);
     size_t k = vma_insert(vm, &v);
@@ -84,7 +93,7 @@ static int move_locked(struct vm_space *vm, size_t i, uint64_t old, uint64_t old
 out_discard:
     vm_discard(a, new_len);
 out_restore:
-    if (!(prot & PROT_READ))
+    if (!(prot & PROT_READ) || (tmpl.flags & VMA_LAZY))
         vm_commit(old, old_len, prot); /* best effort: back to the mapping's protection */
 out_release:
     urange_unmap(vm, a, new_len);
@@ -147,6 +156,9 @@ long vm_mremap(struct vm_space *vm, uint64_t old_addr, uint64_t old_len, uint64_
 
     spin_lock(&vm->lock);
     long ret = vma_prepare(vm, 4);
+    if (ret < 0)
+        goto out;
+    ret = vma_unsplit(vm, old_addr, old_addr + old_len);
     if (ret < 0)
         goto out;
     size_t i = vma_index(vm, old_addr);

@@ -9,6 +9,7 @@
  * default action would (handlers come with signal delivery, in a later issue).
  */
 #include "arch/arch.h"
+#include "mm/mm.h"
 #include "occlum/abi.h"
 #include "process/process.h"
 #include "process/internal.h"
@@ -78,6 +79,8 @@ void libos_handle_exception(struct tcs *tcs)
         int signo = tcs->ssa.signo;
         if (signo < 1 || signo > NSIG)
             signo = SIGSEGV;
+        if (signo == SIGSEGV && vm_fault_fixup(current_vm(), tcs->ssa.addr))
+            return_to_guest(); /* a lazily committed page: the access now succeeds */
         signal_fault(signo, tcs->ssa.code, tcs->ssa.addr);
         return_to_guest();
     }

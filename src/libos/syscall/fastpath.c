@@ -453,7 +453,8 @@ static bool rewrite_mov_site(struct vm_space *vm, uint64_t rip, uint32_t nr)
     uint8_t jmp[5];
     if (!stub || !jmp_rel32(jmp, site, stub) || code_writable(site, site + 5, true) != 0)
         return true;
-    patch_bytes(site, was, jmp, 5);
+    if (patch_bytes(site, was, jmp, 5))
+        vm_mark_patched_locked(vm, site, site + 5);
     code_writable(site, site + 5, false);
     return true;
 }
@@ -514,6 +515,7 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
         const uint8_t short_jmp[2] = {0xeb, (uint8_t)(pad - (site + 2))};
         done = patch_bytes(site, orig, short_jmp, 2);
     }
+    vm_mark_patched_locked(vm, site, pad_end); /* the padding may be patched even if not done */
     code_writable(site, pad_end, false);
     return done;
 }

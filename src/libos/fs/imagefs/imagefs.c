@@ -526,12 +526,25 @@ static ssize_t image_file_read(struct inode *inode, void *buf, size_t len, uint6
     return ret < 0 ? ret : (ssize_t)len;
 }
 
+static long image_key_read(const struct content_key *key, void *buf, unsigned long len,
+                           uint64_t off)
+{
+    struct inode *inode;
+    int ret = image_iget((struct imagefs *)key->fs, key->ino, &inode);
+    if (ret < 0)
+        return ret;
+    ssize_t n = image_file_read(inode, buf, len, off);
+    inode_put(inode);
+    return n;
+}
+
 /* The image is read-only and mounted for the LibOS's lifetime: (fs, ino) names the same bytes
  * forever. */
 static bool image_content_key(struct inode *inode, struct content_key *key)
 {
     key->fs = fs_of(inode);
     key->ino = inode->ino;
+    key->read = image_key_read;
     return true;
 }
 
