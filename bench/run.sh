@@ -2,7 +2,8 @@
 # Benchmarks: each program natively and inside the enclave, in the same run, and the ratio.
 #
 # Rows (bench/README.md says what each one measures):
-#   getppid (ns/call)          bench/syscall_lat.c getppid N, glibc static-pie (and musl)
+#   getppid via syscall(2)     bench/syscall_lat.c getppid N, glibc static-pie (its syscall()
+#                              is rewritten by the fast path) and musl (its syscall() traps)
 #   getppid() via libc         bench/syscall_lat.c getppid-libc N: a site the fast path rewrites
 #   write 1 B to /dev/null     bench/syscall_lat.c write1 N, stdout -> /dev/null
 #   write 4 KiB to /dev/null   bench/syscall_lat.c write4k N, stdout -> /dev/null
@@ -14,8 +15,8 @@
 #   ramfs, hostfs (MB/s)       bench/fs_seq.c: 64 MB written then read sequentially; ramfs
 #                              inside vs tmpfs (/dev/shm) natively, hostfs vs the same host
 #                              directory natively
-# and, under the table, the floor for the getppid row: bench/sud_floor.c, a bare Syscall User
-# Dispatch trap measured natively.
+# and, under the table, the floor for a trapped call (the musl getppid row): bench/sud_floor.c,
+# a bare Syscall User Dispatch trap measured natively.
 #
 # The latency rows take the median of BENCH_REPS runs (native and enclave interleaved, so a
 # slow spell of the machine hits both); the wall-time row is the mean over BENCH_RUNS runs,
@@ -25,7 +26,8 @@
 # built or run, or does not print its result line. It writes only under $BUILD/bench/.
 #
 # Environment: BUILD (default build), BENCH_BUILT=1 (skip the make step), BENCH_N (calls
-# per latency run, default 200000), BENCH_REPS (default 5), BENCH_RUNS (default 20).
+# per latency run, default 200000), BENCH_REPS (default 5), BENCH_RUNS (default 20),
+# BENCH_SPAWNS (spawns per spawn run, default 1000).
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -143,7 +145,7 @@ latency_row() {
 }
 
 # sud_floor_line OCC_NS: the median over REPS runs of bench/sud_floor.c (the bare trap,
-# natively), and its share of OCC_NS, the enclave's getppid.
+# natively), and its share of OCC_NS, the enclave's trapped getppid.
 sud_floor_line() {
     local occ_ns=$1 i out v=""
     for ((i = 0; i < REPS; i++)); do
@@ -157,7 +159,7 @@ sud_floor_line() {
     v=$(printf '%s' "$v" | median)
     [ -n "$v" ] || return
     awk -v f="$v" -v o="$occ_ns" 'BEGIN {
-        share = (o > 0) ? sprintf(", %.0f%% of the enclave getppid", 100 * f / o) : "";
+        share = (o > 0) ? sprintf(", %.0f%% of a trapped enclave getppid", 100 * f / o) : "";
         printf "# floor: a bare Syscall User Dispatch trap (SIGSYS + sigreturn), native: " \
                "%.1f ns/call%s\n", f, share
     }'
@@ -237,12 +239,14 @@ echo "# occlum bench: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r)," 
 echo "# latency: median of $REPS runs of $N calls each; wall time: mean of $RUNS runs"
 printf "%-34s %12s %12s   %s\n" benchmark native occlum "ratio (occlum/native)"
 
-latency_row "getppid (ns/call, glibc)" "$DIR/glibc/syscall_lat" /bin/syscall_lat getppid
-getppid_occ=$last_occ
+latency_row "syscall(getppid) (ns/call, glibc)" "$DIR/glibc/syscall_lat" /bin/syscall_lat getppid
 latency_row "getppid() libc, fast path (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat \
     getppid-libc
+getppid_occ=""
 if [ $have_musl -eq 1 ]; then
-    latency_row "getppid (ns/call, musl)" "$DIR/musl/syscall_lat" /bin/syscall_lat-musl getppid
+    latency_row "syscall(getppid) (ns/call, musl)" "$DIR/musl/syscall_lat" /bin/syscall_lat-musl \
+        getppid
+    getppid_occ=$last_occ
 fi
 latency_row "write 1 B to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat write1
 latency_row "write 4 KiB to /dev/null (ns/call)" "$DIR/glibc/syscall_lat" /bin/syscall_lat \
@@ -257,7 +261,7 @@ if [ $have_python -eq 1 ]; then
         { occ=""; errors=$((errors + 1)); }
     row "python3 -c pass (ms/run)" "$nat" "$occ"
 fi
-SPAWNS=${BENCH_SPAWNS:-200}
+SPAWNS=${BENCH_SPAWNS:-1000} # the first spawn of a program copies it; later ones reuse it
 metric_row "spawn static-pie (us/spawn)" spawn_lat "$DIR/glibc/spawn_lat" "$DIR/glibc/exit0" \
     "$SPAWNS" -- /bin/spawn_lat /bin/exit0 "$SPAWNS"
 metric_row "spawn /bin/true (us/spawn)" spawn_lat "$DIR/glibc/spawn_lat" /bin/true "$SPAWNS" \

@@ -55,8 +55,8 @@ void vm_space_destroy(struct vm_space *vm);
  * Linux says so). Returns the address mapped or -errno.
  */
 /* For the ELF loader: reserves len bytes PROT_NONE for an image of `file` whose first byte
- * would be at file offset `off` (at exactly addr with `fixed`, else at a hint, preferring
- * where pages kept from an earlier run hold those bytes). The kept pages that do are mapped
+ * would be at file offset `off` (at exactly addr with `fixed`; else at the hint addr if it is
+ * free, else where pages kept from an earlier run hold those bytes, else anywhere). The kept pages that do are mapped
  * from the file (the segments mapped over them with MAP_FIXED then take them as they are);
  * the rest is an empty reservation. Returns the address or -errno (-EEXIST: `fixed` and the
  * range is in use). */

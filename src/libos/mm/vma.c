@@ -553,7 +553,7 @@ bool vma_linux_same(const struct vma *a, const struct vma *b)
 int vma_unsplit(struct vm_space *vm, uint64_t start, uint64_t end)
 {
     size_t i = vma_index(vm, start), j = i + 1;
-    if (i == vm->n || vm->v[i].start > start || vm->v[i].end >= end)
+    if (i == vm->n || vm->v[i].start > start)
         return 0;
     while (j < vm->n && vm->v[j - 1].end < end && vma_linux_same(&vm->v[j - 1], &vm->v[j]))
         j++;
