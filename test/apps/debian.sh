@@ -228,6 +228,8 @@ c "python3 os.system" - - /usr/bin/python3 -c \
     'import os; print(os.system("/usr/bin/true"), os.waitstatus_to_exitcode(os.system("exit 5")))'
 c "coreutils mkdir -p, cp -a, mv, ln -s, rm -r (driven by python3)" - - /usr/bin/python3 \
     @/root/apps/fsops.py @/root/apps/tree
+c "python3 maps libc and programs after 60 spawns: the files' bytes" - - /usr/bin/python3 \
+    @/root/apps/reuse.py
 
 # --- sqlite3 ---
 c "sqlite3 10000 rows in a transaction, file in /tmp" @/root/apps/data/rows.sql - \
