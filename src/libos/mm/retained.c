@@ -51,10 +51,10 @@ struct kept {
 };
 
 static spinlock_t retained_lock = SPINLOCK_INIT;
-static struct kept *kept;                  /* sorted by start; guarded by retained_lock */
-static size_t nkept, capkept;              /* guarded by retained_lock */
-static uint64_t kept_bytes, serial;        /* guarded by retained_lock */
-static struct vm_space evict_owner;        /* urange identity of pages being evicted */
+static struct kept *kept;           /* sorted by start; guarded by retained_lock */
+static size_t nkept, capkept;       /* guarded by retained_lock */
+static uint64_t kept_bytes, serial; /* guarded by retained_lock */
+static struct vm_space evict_owner; /* urange identity of pages being evicted */
 
 static uint64_t kept_limit(void)
 {
@@ -114,8 +114,8 @@ static void evict_oldest_locked(void)
     evict_range_locked(k.start, k.end);
 }
 
-bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
-                   const struct content_key *key, uint64_t off, bool patched)
+bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end, const struct content_key *key,
+                   uint64_t off, bool patched, bool hidden)
 {
     uint64_t len = end - start;
     if (len > kept_limit())
@@ -123,7 +123,7 @@ bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
     spin_lock(&retained_lock);
     while (nkept && kept_bytes + len > kept_limit())
         evict_oldest_locked();
-    bool ok = kept_prepare(1) == 0 && vm_commit(start, len, PROT_NONE) == 0;
+    bool ok = kept_prepare(1) == 0 && (hidden || vm_commit(start, len, PROT_NONE) == 0);
     if (ok) {
         size_t i = 0;
         while (i < nkept && kept[i].start < start)

@@ -143,10 +143,11 @@ void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end, bool hi
 /* ---- retained.c: pages kept for a later mapping of the same file bytes ---- */
 
 /* Keeps [start, end) of vm, a VMA_PRISTINE range holding `key`'s bytes from `off`, instead of
- * discarding it: the range leaves vm (urange) and its pages become inaccessible. vm->lock
- * held. False if it cannot be kept (too big, no memory): the caller discards it. */
+ * discarding it: the range leaves vm (urange) and its pages become inaccessible (`hidden`:
+ * the caller made them so). vm->lock held. False if it cannot be kept (too big, no memory):
+ * the caller discards it. */
 bool retained_keep(struct vm_space *vm, uint64_t start, uint64_t end,
-                   const struct content_key *key, uint64_t off, bool patched);
+                   const struct content_key *key, uint64_t off, bool patched, bool hidden);
 /* Where byte `off` of `key` is kept (page aligned), or 0. */
 uint64_t retained_where(const struct content_key *key, uint64_t off);
 /* After urange_map stole *st for a mapping at map_start of `key` from map_off (key NULL: not

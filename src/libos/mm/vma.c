@@ -175,8 +175,7 @@ bool vma_covered(const struct vm_space *vm, uint64_t start, uint64_t end)
     return at >= end;
 }
 
-void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end, bool hidden,
-                   bool patched)
+void page_runs_add(struct page_runs *runs, uint64_t start, uint64_t end, bool hidden, bool patched)
 {
     if (runs->n == URANGE_MAX_STOLEN)
         return;
@@ -275,10 +274,19 @@ static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool 
     while (last < vm->n && vm->v[last].end <= end)
         last++;
     uint64_t run_start = 0, run_end = 0; /* discard touching VMAs with one host call */
+    uint64_t hidden_end = 0;             /* and hide touching kept ones with one */
     while (j < last) {
         const struct vma *v = &vm->v[j];
         size_t next = j + 1;
         bool spared = false;
+        if (release && (v->flags & VMA_PRISTINE) && v->start >= hidden_end) {
+            size_t k = j + 1;
+            while (k < last && (vm->v[k].flags & VMA_PRISTINE) &&
+                   vm->v[k].start == vm->v[k - 1].end)
+                k++;
+            if (vm_commit(v->start, vm->v[k - 1].end - v->start, PROT_NONE) == 0)
+                hidden_end = vm->v[k - 1].end;
+        }
         if (holds_spec(v, spec) && adopt->n < URANGE_MAX_STOLEN) {
             page_runs_add(adopt, v->start, v->end, (v->flags & VMA_LAZY) || v->prot == PROT_NONE,
                           v->flags & VMA_PATCHED);
@@ -286,7 +294,7 @@ static void unmap_range(struct vm_space *vm, uint64_t start, uint64_t end, bool 
         } else if (release && (v->flags & VMA_PRISTINE)) {
             next = pristine_group_end(vm, j, last);
             spared = retained_keep(vm, v->start, vm->v[next - 1].end, &v->key, v->off,
-                                   v->flags & VMA_PATCHED);
+                                   v->flags & VMA_PATCHED, v->start < hidden_end);
             next = spared ? next : j + 1;
         }
         if (spared || v->start != run_end) {
@@ -419,8 +427,7 @@ static int populate_except(struct file *file, uint64_t addr, uint64_t len, uint6
     return ret;
 }
 
-int vm_restore_file_bytes(const struct content_key *key, uint64_t off, uint64_t start,
-                          uint64_t end)
+int vm_restore_file_bytes(const struct content_key *key, uint64_t off, uint64_t start, uint64_t end)
 {
     uint64_t len = end - start;
     long n = key->read ? key->read(key, (void *)start, len, off) : -EIO;
@@ -454,8 +461,7 @@ static int commit_except_hidden(uint64_t addr, uint64_t len, int prot,
  * VMA_LAZY for hidden runs left uncommitted (`lazy`), VMA_PATCHED for runs that may hold
  * fast-path rewrites and keep them (restored ones were cleaned). Returns the index of the VMA
  * that now starts where VMA i did. */
-static size_t mark_adopted(struct vm_space *vm, size_t i, const struct page_runs *adopt,
-                           bool lazy)
+static size_t mark_adopted(struct vm_space *vm, size_t i, const struct page_runs *adopt, bool lazy)
 {
     uint64_t start = vm->v[i].start, end = vm->v[i].end;
     bool pristine = vm->v[i].flags & VMA_PRISTINE;
@@ -475,8 +481,8 @@ static size_t mark_adopted(struct vm_space *vm, size_t i, const struct page_runs
 /* Gives the adopted runs that may hold fast-path rewrites the file's bytes back, for a
  * mapping that is not executable and commits them now (writable, or not lazy). The pages
  * are left writable; the caller commits the mapping's protection. */
-static int restore_patched_runs(const struct content_key *key, uint64_t map_start,
-                                uint64_t map_off, struct page_runs *adopt, bool lazy)
+static int restore_patched_runs(const struct content_key *key, uint64_t map_start, uint64_t map_off,
+                                struct page_runs *adopt, bool lazy)
 {
     for (size_t k = 0; k < adopt->n; k++) {
         struct page_run *r = &adopt->r[k];
@@ -484,8 +490,7 @@ static int restore_patched_runs(const struct content_key *key, uint64_t map_star
             continue;
         int ret = vm_commit(r->start, r->end - r->start, PROT_READ | PROT_WRITE);
         if (ret == 0)
-            ret = vm_restore_file_bytes(key, map_off + (r->start - map_start), r->start,
-                                        r->end);
+            ret = vm_restore_file_bytes(key, map_off + (r->start - map_start), r->start, r->end);
         if (ret < 0)
             return ret;
         r->patched = false;
@@ -534,8 +539,8 @@ bool vm_fault_fixup(struct vm_space *vm, uint64_t addr)
         return false;
     spin_lock(&vm->lock);
     size_t i = vma_index(vm, addr);
-    bool fixed = i < vm->n && vm->v[i].start <= addr && (vm->v[i].flags & VMA_LAZY) &&
-                 unlazy(vm, i) == 0;
+    bool fixed =
+        i < vm->n && vm->v[i].start <= addr && (vm->v[i].flags & VMA_LAZY) && unlazy(vm, i) == 0;
     if (fixed)
         vma_merge_around(vm, i, i);
     spin_unlock(&vm->lock);
@@ -675,10 +680,10 @@ long vm_reserve_image(struct vm_space *vm, uint64_t addr, uint64_t len, bool fix
         if (s > at)
             vma_insert(vm, &(struct vma){at, s, PROT_NONE, 0, 0, NULL, {0}});
         if (e > s)
-            vma_insert(vm, &(struct vma){s, e, PROT_NONE,
-                                          VMA_FILE | VMA_PRISTINE |
-                                              (adopt.r[k].patched ? VMA_PATCHED : 0),
-                                          off + (s - addr), NULL, key});
+            vma_insert(
+                vm, &(struct vma){s, e, PROT_NONE,
+                                  VMA_FILE | VMA_PRISTINE | (adopt.r[k].patched ? VMA_PATCHED : 0),
+                                  off + (s - addr), NULL, key});
         at = MAX(at, e);
     }
     vma_merge_around(vm, first, vma_index(vm, end));
