@@ -167,6 +167,24 @@ uint64_t retained_bytes(void);
  * on) or discarded. */
 int vm_reserve(struct vm_space *vm, uint64_t *addr, uint64_t len, enum urange_mode mode,
                const struct content_key *key, uint64_t off, struct page_runs *adopt);
+/* ---- vma_reuse.c: the page states reuse brings (all need vm->lock held) ---- */
+
+/* Commits prot to [addr, addr+len) except the adopted runs still hidden on the host. */
+int vma_commit_except_hidden(uint64_t addr, uint64_t len, int prot, const struct page_runs *adopt);
+/* Splits new VMA i at the adopted runs that need VMA_LAZY (with `lazy`) or VMA_PATCHED and
+ * marks them (room for 2 splits per run prepared); returns the index of the VMA that now
+ * starts where VMA i did. */
+size_t vma_mark_adopted(struct vm_space *vm, size_t i, const struct page_runs *adopt, bool lazy);
+/* Gives the adopted runs that may hold fast-path rewrites the file's bytes back (not the
+ * hidden ones if `lazy`: they are restored at first use), for a mapping without PROT_EXEC. */
+int vma_restore_patched_runs(const struct content_key *key, uint64_t map_start,
+                             uint64_t map_off, struct page_runs *adopt, bool lazy);
+/* Gives VMA i protection `prot` on the host, restoring the file's bytes of a patched VMA
+ * first if prot does not let them be executed. */
+int vma_commit(struct vm_space *vm, size_t i, int prot);
+/* Gives lazy VMA i its protection on the host. */
+int vma_unlazy(struct vm_space *vm, size_t i);
+
 /* True if Linux would see VMAs a and b (a just before b) as one mapping: they differ at most
  * in what the LibOS knows of their pages (VMA_PRISTINE, VMA_LAZY, VMA_PATCHED). */
 bool vma_linux_same(const struct vma *a, const struct vma *b);
