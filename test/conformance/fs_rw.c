@@ -199,6 +199,24 @@ static void test_names(void)
     CHECK(symlink(P("s2"), P("s2")) == 0);
     CHECK_ERR(open(P("s2"), O_RDONLY), ELOOP);
     CHECK_ERR(open(P("s"), O_RDONLY | O_NOFOLLOW), ELOOP);
+    /* O_CREAT through a dangling symlink creates its target, relative to the link's
+     * directory, through a chain of links too; O_EXCL and O_NOFOLLOW refuse the link. */
+    CHECK(symlink("made", P("dangling")) == 0);
+    CHECK_ERR(open(P("dangling"), O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST);
+    CHECK_ERR(open(P("dangling"), O_WRONLY | O_CREAT | O_NOFOLLOW, 0600), ELOOP);
+    fd = open(P("dangling"), O_WRONLY | O_CREAT, 0600);
+    CHECK(fd >= 0 && write(fd, "M", 1) == 1);
+    close(fd);
+    CHECK(lstat(P("made"), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 1);
+    CHECK(lstat(P("dangling"), &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK(symlink("chain2", P("chain1")) == 0 && symlink("made2", P("chain2")) == 0);
+    fd = open(P("chain1"), O_RDWR | O_CREAT, 0600);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(stat(P("made2"), &st) == 0 && S_ISREG(st.st_mode));
+    CHECK(symlink("nodir/x", P("dangling2")) == 0);
+    CHECK_ERR(open(P("dangling2"), O_WRONLY | O_CREAT, 0600), ENOENT);
+    CHECK_ERR(open(P("s2"), O_WRONLY | O_CREAT, 0600), ELOOP);
     CHECK(mknod(P("p"), S_IFIFO | 0644, 0) == 0);
     CHECK(lstat(P("p"), &st) == 0 && S_ISFIFO(st.st_mode));
     CHECK(mkfifo(P("p2"), 0600) == 0);
@@ -404,8 +422,9 @@ static void test_hostile(void)
 
 static void cleanup(void)
 {
-    static const char *files[] = {"c", "d", "g/f2", "s", "s2", "p", "named", "src", "dst",
-                                  "lk"};
+    static const char *files[] = {"c",      "d",      "g/f2",  "s",        "s2",       "p",
+                                  "named",  "src",    "dst",   "lk",       "dangling", "made",
+                                  "chain1", "chain2", "made2", "dangling2"};
     size_t i;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         unlink(P(files[i]));

@@ -82,6 +82,35 @@ static int open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode,
     return ret;
 }
 
+/*
+ * A dangling symlink `link` (found as the last component of `path`) names a file to create:
+ * its target, taken relative to the link's directory (the directory part of `path`). Returns
+ * the new path (kmalloc'd) in *next, or -errno (-ENOENT for links that are not paths).
+ */
+static int follow_for_create(struct inode *link, const char *path, char **next)
+{
+    if (!link->iops->readlink || link->iops->get_link)
+        return -ENOENT;
+    char *target = kmalloc(PATH_MAX);
+    if (!target)
+        return -ENOMEM;
+    long n = link->iops->readlink(link, target, PATH_MAX - 1);
+    int ret = n <= 0 ? (n < 0 ? (int)n : -ENOENT) : 0;
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = ret < 0 || target[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+    if (ret == 0 && dir_len + (size_t)n >= PATH_MAX)
+        ret = -ENAMETOOLONG;
+    if (ret == 0 && !(*next = kmalloc(dir_len + (size_t)n + 1)))
+        ret = -ENOMEM;
+    if (ret == 0) {
+        memcpy(*next, path, dir_len);
+        memcpy(*next + dir_len, target, (size_t)n);
+        (*next)[dir_len + (size_t)n] = '\0';
+    }
+    kfree(target);
+    return ret;
+}
+
 /* O_CREAT: finds or creates the last component. *created tells which. */
 static int open_create(int dirfd, const char *path, int flags, uint32_t mode,
                        struct inode **out, bool *created)
@@ -89,9 +118,11 @@ static int open_create(int dirfd, const char *path, int flags, uint32_t mode,
     struct walk_parent wp;
     struct inode *inode;
     struct iattr attr;
-    int ret, tries;
+    int ret, tries, links = 0;
+    char *followed = NULL; /* the path of a dangling symlink's target, being created */
 
     *created = false;
+again:
     ret = vfs_walk_parent_at(dirfd, path, &wp);
     if (ret < 0)
         return ret;
@@ -106,12 +137,22 @@ static int open_create(int dirfd, const char *path, int flags, uint32_t mode,
                 inode_put(inode);
                 ret = -EEXIST;
             } else if (S_ISLNK(inode->mode)) {
-                /* An existing symlink: open what it names, as without O_CREAT. */
-                inode_put(inode);
+                /* An existing symlink: open what it names, as without O_CREAT; if it names
+                 * nothing, create that, as Linux does (MAXSYMLINKS links at most). */
                 ret = vfs_walk_at(dirfd, path, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, false,
-                                  &inode);
-                if (ret == 0)
-                    *out = inode;
+                                  out);
+                char *next = NULL;
+                if (ret == -ENOENT && !(flags & O_NOFOLLOW) && ++links <= 40)
+                    ret = follow_for_create(inode, path, &next);
+                else if (ret == -ENOENT && !(flags & O_NOFOLLOW))
+                    ret = -ELOOP;
+                inode_put(inode);
+                if (next) {
+                    inode_put(wp.dir);
+                    kfree(followed);
+                    path = followed = next;
+                    goto again;
+                }
             } else {
                 *out = inode;
             }
@@ -137,6 +178,7 @@ static int open_create(int dirfd, const char *path, int flags, uint32_t mode,
     }
 out:
     inode_put(wp.dir);
+    kfree(followed);
     return ret;
 }
 
