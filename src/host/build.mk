@@ -15,6 +15,6 @@ $(BUILD)/obj/host/%.S.o: src/host/%.S
 
 $(HOST_RUNTIME): $(HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -pie -o $@ $(HOST_OBJS) -l:libbearssl.a -lpthread
+	$(Q)$(CC) -pie -o $@ $(HOST_OBJS) -lpthread
 
 all: $(HOST_RUNTIME)

@@ -17,7 +17,7 @@
  */
 #include "enclave.h"
 #include "occlum/log_level.h"
-#include <bearssl.h>
+#include "sha256.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 
 struct measure {
-    br_sha256_context sha;
+    struct sha256 sha;
     uint64_t base;
 };
 
@@ -43,7 +43,7 @@ static void measure_zero(struct measure *m, uint64_t addr, uint64_t npages, int 
     memcpy(rec + 8, &off, 8);
     memcpy(rec + 16, &flags, 8);
     memcpy(rec + 24, &npages, 8);
-    br_sha256_update(&m->sha, rec, sizeof(rec));
+    sha256_update(&m->sha, rec, sizeof(rec));
 }
 
 /* Pages with contents: an EADD and an EEXTEND record each, then the bytes. */
@@ -55,11 +55,11 @@ static void measure_add(struct measure *m, uint64_t addr, uint64_t npages, int p
         uint64_t off = page - m->base, flags = (uint64_t)prot;
         memcpy(rec + 8, &off, 8);
         memcpy(rec + 16, &flags, 8);
-        br_sha256_update(&m->sha, rec, sizeof(rec));
+        sha256_update(&m->sha, rec, sizeof(rec));
         uint8_t ext[64] = "EEXTEND";
         memcpy(ext + 8, &off, 8);
-        br_sha256_update(&m->sha, ext, sizeof(ext));
-        br_sha256_update(&m->sha, (const void *)page, PAGE_SIZE);
+        sha256_update(&m->sha, ext, sizeof(ext));
+        sha256_update(&m->sha, (const void *)page, PAGE_SIZE);
     }
 }
 
@@ -161,7 +161,7 @@ int enclave_create(struct enclave *e, const char *libos_path, const struct host_
     }
 
     struct measure m = {.base = ENCLAVE_BASE};
-    br_sha256_init(&m.sha);
+    sha256_init(&m.sha);
 
     /* LibOS image: each segment's pages, contents measured, then its final permissions. */
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
@@ -202,7 +202,7 @@ int enclave_create(struct enclave *e, const char *libos_path, const struct host_
         tcs->libos_stack_top = (uint64_t)tcs;
         tcs->index = t;
     }
-    br_sha256_out(&m.sha, e->mrenclave);
+    sha256_final(&m.sha, e->mrenclave);
 
     char hex[65];
     for (int i = 0; i < 32; i++)
