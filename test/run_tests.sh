@@ -172,13 +172,15 @@ while read -r name status cmp rest; do
     conf_args+=("$rest")
 done <test/conformance/tests.list
 
-# expand_args ARGS DATADIR: fill the global array ARGV from a tests.list argument string.
+# expand_args ARGS DATADIR HOSTDIR: fill the global array ARGV from a tests.list argument
+# string.
 expand_args() {
-    local a data=$2
+    local a data=$2 host=$3
     ARGV=()
     eval "set -- $1"
     for a in "$@"; do
-        ARGV+=("${a//@DATA@/$data}")
+        a=${a//@DATA@/$data}
+        ARGV+=("${a//@HOSTDIR@/$host}")
     done
 }
 
@@ -215,6 +217,8 @@ check_run() {
 if want_suite conformance; then
     NATIVE_DATA=$WORK/native/data
     make_data_dir "$NATIVE_DATA"
+    NATIVE_HOST=$WORK/native/hostdir # @HOSTDIR@: natively a plain directory
+    mkdir -p "$NATIVE_HOST"
     # The fixed environment of every run (inside: Occlum.json's env.default, set below).
     CONF_ENV=(env -i PATH=/usr/bin:/bin CONFORMANCE_ENV=hello)
 
@@ -228,7 +232,7 @@ if want_suite conformance; then
                 not_ok "native $(label "$i" "$v"): $bin not built"
                 continue
             fi
-            expand_args "${conf_args[$i]}" "$NATIVE_DATA"
+            expand_args "${conf_args[$i]}" "$NATIVE_DATA" "$NATIVE_HOST"
             # (The outer 2>/dev/null only drops bash's "Aborted" notice for the abort test.)
             (cd "$WORK" && "${CONF_ENV[@]}" timeout "$TEST_TIMEOUT" "$bin" "${ARGV[@]}" \
                 </dev/null >"$out" 2>"$err") 2>/dev/null
@@ -258,8 +262,11 @@ if want_suite conformance; then
                 done
             done
             make_data_dir "$INST/image/etc/conformance"
-            # env.default carries the variable the auxv test looks for.
-            if ! jq '.env.default = ((.env.default // []) + ["CONFORMANCE_ENV=hello"])' \
+            mkdir -p "$INST/hostdir"
+            # env.default carries the variable the auxv test looks for; /host is @HOSTDIR@,
+            # a hostfs mount of the instance's hostdir.
+            if ! jq '.env.default = ((.env.default // []) + ["CONFORMANCE_ENV=hello"]) |
+                    .mount += [{"target": "/host", "type": "hostfs", "source": "./hostdir"}]' \
                 "$INST/Occlum.json" >"$INST/Occlum.json.new" 2>>"$ilog"; then
                 not_ok "enclave instance: cannot edit Occlum.json (is jq installed?)"
                 diag "$ilog"
@@ -285,7 +292,7 @@ if want_suite conformance; then
                 fi
                 out=$WORK/enclave/$v/$i.out
                 err=$WORK/enclave/$v/$i.err
-                expand_args "${conf_args[$i]}" /etc/conformance
+                expand_args "${conf_args[$i]}" /etc/conformance /host
                 (cd "$INST" && timeout "$TEST_TIMEOUT" "$OCCLUM" run \
                     "/bin/${conf_names[$i]}-$v" "${ARGV[@]}" </dev/null >"$out" 2>"$err") \
                     2>/dev/null

@@ -43,6 +43,7 @@
     X(HOSTFS_SYMLINKAT, ocall_hostfs)                                                          \
     X(HOSTFS_FTRUNCATE, ocall_hostfs)                                                          \
     X(HOSTFS_FSYNC, ocall_hostfs)                                                              \
+    X(HOSTFS_SETATTR, ocall_hostfs)                                                            \
     X(POLL, ocall_poll)                                                                        \
     X(LSEEK, ocall_lseek)
 
@@ -176,6 +177,11 @@ struct ocall_pollfd {
  *               (the target, any text)
  *   FTRUNCATE   dirfd = host fd, len             0
  *   FSYNC       dirfd = host fd                  0
+ *   SETATTR     dirfd, path, flags (OCALL_SET_*  0; chmod and/or utimensat of the path
+ *               bits), mode (07777 bits), and    itself: a final symlink is not followed
+ *               with OCALL_SET_TIMES a struct    (its own times are set; a mode on it is
+ *               ocall_utimes right after the     -EOPNOTSUPP). "" is dirfd itself.
+ *               path (OCALL_HDR_SIZE + path_len)
  * PWRITE (struct ocall_rw) writes at `offset`, like PREAD.
  */
 struct ocall_hostfs {
@@ -187,6 +193,19 @@ struct ocall_hostfs {
     uint32_t path2_len;
     uint32_t pad;
     uint64_t len;
+};
+
+/* SETATTR's flags: chmod to `mode` (07777 bits only), utimensat to the struct ocall_utimes. */
+#define OCALL_SET_MODE  0x1
+#define OCALL_SET_TIMES 0x2
+/* Linux's UTIME_NOW / UTIME_OMIT: a time's nsec meaning "the host's now" / "leave it". */
+#define OCALL_UTIME_NOW  ((1l << 30) - 1l)
+#define OCALL_UTIME_OMIT ((1l << 30) - 2l)
+
+/* SETATTR's new atime and mtime (utimensat's times[0] and times[1]). */
+struct ocall_utimes {
+    int64_t atime_sec, atime_nsec;
+    int64_t mtime_sec, mtime_nsec;
 };
 
 /* What STATAT answers: struct stat's fields that mean something across the boundary. */
@@ -210,5 +229,6 @@ _Static_assert(sizeof(struct ocall_rw) <= OCALL_HDR_SIZE, "ocall_rw");
 _Static_assert(sizeof(struct ocall_poll) <= OCALL_HDR_SIZE, "ocall_poll");
 _Static_assert(sizeof(struct ocall_pollfd) == 8, "ocall_pollfd");
 _Static_assert(sizeof(struct ocall_stat) == 104, "ocall_stat");
+_Static_assert(sizeof(struct ocall_utimes) == 32, "ocall_utimes");
 
 #endif /* OCCLUM_OCALL_H */

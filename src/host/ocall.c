@@ -7,7 +7,8 @@
  * hostfs handlers never let a path escape the mount: the enclave sends paths made of plain
  * names relative to a mount's directory fd (occlum/ocall.h), which path_ok checks, and every
  * lookup goes through openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (the parent
- * directory for the *at calls), so a symlink planted on the host is never followed here.
+ * directory for the *at calls, which then never follow a final symlink), so a symlink planted
+ * on the host is never followed here.
  */
 #include "enclave.h"
 #include "occlum/ocall.h"
@@ -516,6 +517,55 @@ static void do_hostfs_fsync(void *buf)
     a->ret = fsync(a->dirfd) < 0 ? neg_errno() : 0;
 }
 
+_Static_assert(OCALL_UTIME_NOW == UTIME_NOW && OCALL_UTIME_OMIT == UTIME_OMIT, "UTIME_*");
+
+/*
+ * SETATTR: chmod and/or utimensat of the path itself. Like STATAT, the parent is opened
+ * beneath the root without symlinks and the last name is changed with AT_SYMLINK_NOFOLLOW
+ * (glibc's fchmodat does that through an O_PATH fd, refusing a symlink with EOPNOTSUPP), so
+ * a symlink planted on the host is never followed out of the mount.
+ */
+static void do_hostfs_setattr(void *buf)
+{
+    struct ocall_hostfs *a = buf;
+    struct ocall_utimes t;
+    struct timespec ts[2];
+    const char *base;
+    char *p = fs_path(a);
+    int rc = 0, e;
+
+    if (!p)
+        return;
+    if (!a->flags || (a->flags & ~(OCALL_SET_MODE | OCALL_SET_TIMES)) || (a->mode & ~07777u) ||
+        a->path_len + sizeof(t) > OCALL_DATA_MAX) {
+        a->ret = -EINVAL;
+        return;
+    }
+    memcpy(&t, DATA(buf) + a->path_len, sizeof(t));
+    ts[0] = (struct timespec){t.atime_sec, t.atime_nsec};
+    ts[1] = (struct timespec){t.mtime_sec, t.mtime_nsec};
+    if (*p == '\0') { /* the mount's root: its own fd */
+        if (a->flags & OCALL_SET_MODE)
+            rc = fchmod(a->dirfd, a->mode);
+        if (rc == 0 && (a->flags & OCALL_SET_TIMES))
+            rc = futimens(a->dirfd, ts);
+        a->ret = rc < 0 ? neg_errno() : 0;
+        return;
+    }
+    int dfd = open_parent(a->dirfd, p, &base);
+    if (dfd < 0) {
+        a->ret = neg_errno();
+        return;
+    }
+    if (a->flags & OCALL_SET_MODE)
+        rc = fchmodat(dfd, base, a->mode, AT_SYMLINK_NOFOLLOW);
+    if (rc == 0 && (a->flags & OCALL_SET_TIMES))
+        rc = utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW);
+    e = errno;
+    close(dfd);
+    a->ret = rc < 0 ? -(int64_t)e : 0;
+}
+
 /* POLL: only the standard streams and hostfs's fds are polled; others are POLLNVAL. */
 static void do_poll(void *buf)
 {
@@ -575,6 +625,7 @@ void (*host_ocall_table[OCALL_COUNT])(void *buf) = {
     [OCALL_HOSTFS_SYMLINKAT] = do_hostfs_symlinkat,
     [OCALL_HOSTFS_FTRUNCATE] = do_hostfs_ftruncate,
     [OCALL_HOSTFS_FSYNC] = do_hostfs_fsync,
+    [OCALL_HOSTFS_SETATTR] = do_hostfs_setattr,
     [OCALL_POLL] = do_poll,
     [OCALL_LSEEK] = do_lseek,
 };

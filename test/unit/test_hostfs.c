@@ -4,8 +4,10 @@
  * direct ocall() (test_hostfs_host.c), on a temporary host directory. It checks the read
  * side (lookup, stat, read, readlink, directory listing with resumption, "..") and the write
  * side the VFS defines (create, mkdir, write, O_APPEND, truncate, rename, symlink, unlink,
- * rmdir), that nothing escapes the mount (a host symlink to /etc is reported, never
- * followed; ".." and absolute paths are refused by the host), and that no host fd leaks.
+ * rmdir, setattr: mode, times, owner), that nothing escapes the mount (a host symlink to
+ * /etc is reported, never followed; ".." and absolute paths are refused by the host; a file
+ * the host swaps for a symlink is not chmod'ed through it), that host errors and lies come
+ * back as errors, and that no host fd leaks.
  *
  * Only LibOS headers plus stdio.h: glibc's other headers clash with uapi/.
  */
@@ -39,6 +41,14 @@ long th_size(const char *rel);
 int th_exists(const char *rel);
 int th_count_fds(void);
 void th_cleanup(void);
+int th_times(const char *rel, long long t[4]);
+int th_outside_times(long long t[4]);
+int th_outside_mode(void);
+void th_replace_by_link(const char *rel, int to_dir);
+long long th_now(void);
+void th_setattr_lies(long long ret);
+
+_Static_assert(OCALL_UTIME_NOW == UTIME_NOW && OCALL_UTIME_OMIT == UTIME_OMIT, "UTIME_*");
 
 /* ---- stubs of the LibOS services ---- */
 
@@ -148,6 +158,180 @@ static int count_entries(void)
     for (const char *p = names; *p; p++)
         n += *p == '/';
     return n / 2;
+}
+
+/* Checks that rel's host times are (asec, ansec, msec, mnsec). */
+static bool times_are(const char *rel, long long as, long long ans, long long ms, long long mns)
+{
+    long long t[4];
+    return th_times(rel, t) == 0 && t[0] == as && t[1] == ans && t[2] == ms && t[3] == mns;
+}
+
+static int set_mode(struct inode *inode, uint32_t mode)
+{
+    struct iattr ia = {.valid = ATTR_MODE, .mode = mode};
+    return inode->iops->setattr(inode, &ia);
+}
+
+static int set_times(struct inode *inode, unsigned int valid, struct timespec a, struct timespec m)
+{
+    struct iattr ia = {.valid = valid, .atime = a, .mtime = m};
+    return inode->iops->setattr(inode, &ia);
+}
+
+/* setattr: mode and times reach the host file itself, owners only as they are. */
+static void check_setattr(const char *dir, struct inode *root)
+{
+    struct inode *i, *l, *d, *v;
+    struct timespec ts[2];
+    struct iattr ia;
+    struct stat st;
+    long long t[4], before[4], now;
+    uint32_t m;
+    int rootfd, hello_mode;
+
+    /* chmod: the permission bits only, on the host and in what the inode says */
+    CHECK_EQ(root->iops->create(root, "attr", 4, S_IFREG | 0600, 0, NULL, &i), 0);
+    CHECK_EQ(set_mode(i, S_IFDIR | 0640), 0);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 0640);
+    CHECK_EQ(i->mode, S_IFREG | 0640);
+    CHECK_EQ(i->iops->getattr(i, &st), 0);
+    CHECK_EQ(st.st_mode, S_IFREG | 0640);
+    CHECK_EQ(set_mode(i, 04751), 0);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 04751);
+
+    /* explicit times, to the nanosecond; then one of them (the other omitted) */
+    CHECK_EQ(set_times(i, ATTR_ATIME | ATTR_MTIME, (struct timespec){1000000000, 123456789},
+                       (struct timespec){1200000000, 5}),
+             0);
+    CHECK(times_are("attr", 1000000000, 123456789, 1200000000, 5));
+    CHECK_EQ(i->iops->getattr(i, &st), 0);
+    CHECK(st.st_atim.tv_sec == 1000000000 && st.st_atim.tv_nsec == 123456789);
+    CHECK(st.st_mtim.tv_sec == 1200000000 && st.st_mtim.tv_nsec == 5);
+    CHECK_EQ(set_times(i, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){1300000000, 0}),
+             0);
+    CHECK(times_are("attr", 1000000000, 123456789, 1300000000, 0));
+    CHECK_EQ(set_times(i, ATTR_ATIME, (struct timespec){7, 8}, (struct timespec){0, 0}), 0);
+    CHECK(times_are("attr", 7, 8, 1300000000, 0));
+    /* "now" as sys_attr.c passes it (the LibOS's clock, as explicit times) ... */
+    now = th_now();
+    CHECK_EQ(set_times(i, ATTR_ATIME | ATTR_MTIME | ATTR_CTIME, (struct timespec){now, 0},
+                       (struct timespec){now, 1}),
+             0);
+    CHECK(times_are("attr", now, 0, now, 1));
+    /* ... and the host's own now through the OCALL, with the mtime omitted */
+    rootfd = host_hostfs_open_root(dir);
+    CHECK(rootfd > 2);
+    CHECK_EQ(set_times(i, ATTR_ATIME, (struct timespec){5, 0}, (struct timespec){0, 0}), 0);
+    ts[0] = (struct timespec){0, UTIME_NOW};
+    ts[1] = (struct timespec){0, UTIME_OMIT};
+    CHECK_EQ(host_hostfs_setattr(rootfd, "attr", NULL, ts), 0);
+    CHECK_EQ(th_times("attr", t), 0);
+    CHECK(t[0] >= now && t[0] <= th_now() && t[2] == now && t[3] == 1);
+    m = 0600;
+    CHECK_EQ(host_hostfs_setattr(rootfd, "attr", &m, NULL), 0);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 0600);
+    CHECK_EQ(host_hostfs_setattr(rootfd, "attr", NULL, NULL), -EINVAL);
+    CHECK_EQ(host_close(rootfd), 0);
+    /* ctime alone: the host keeps its own */
+    CHECK_EQ(set_times(i, ATTR_CTIME, (struct timespec){0, 0}, (struct timespec){0, 0}), 0);
+    /* times before 1970 are refused (a later stat would take them for a lie), unchanged */
+    CHECK_EQ(set_times(i, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){-1, 0}), -EINVAL);
+    CHECK_EQ(th_times("attr", t), 0);
+    CHECK(t[2] == now && t[3] == 1);
+
+    /* owners: only what the file already reports */
+    CHECK_EQ(i->iops->getattr(i, &st), 0);
+    ia = (struct iattr){.valid = ATTR_UID | ATTR_GID, .uid = st.st_uid, .gid = st.st_gid};
+    CHECK_EQ(i->iops->setattr(i, &ia), 0);
+    ia = (struct iattr){.valid = ATTR_UID, .uid = st.st_uid + 1};
+    CHECK_EQ(i->iops->setattr(i, &ia), -EPERM);
+    ia = (struct iattr){.valid = ATTR_GID, .gid = st.st_gid + 1};
+    CHECK_EQ(i->iops->setattr(i, &ia), -EPERM);
+    /* a refused owner changes nothing else of the same request */
+    ia = (struct iattr){.valid = ATTR_UID | ATTR_MODE, .uid = st.st_uid + 1, .mode = 0666};
+    CHECK_EQ(i->iops->setattr(i, &ia), -EPERM);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 0600);
+    ia = (struct iattr){.valid = ATTR_UID | ATTR_MODE, .uid = st.st_uid, .mode = 0604};
+    CHECK_EQ(i->iops->setattr(i, &ia), 0);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 0604);
+
+    /* a symlink: no mode (as on Linux), its own times, the target's untouched */
+    CHECK_EQ(th_times("hello.txt", before), 0);
+    hello_mode = th_mode("hello.txt");
+    CHECK_EQ(lookup(root, "rel", &l), 0);
+    CHECK_EQ(set_mode(l, 0600), -EOPNOTSUPP);
+    CHECK_EQ(
+        set_times(l, ATTR_ATIME | ATTR_MTIME, (struct timespec){111, 0}, (struct timespec){222, 0}),
+        0);
+    CHECK(times_are("rel", 111, 0, 222, 0));
+    CHECK(times_are("hello.txt", before[0], before[1], before[2], before[3]));
+    CHECK_EQ(th_mode("hello.txt"), hello_mode);
+    inode_put(l);
+
+    /* a directory and the mount's root ("" on the host) */
+    CHECK_EQ(lookup(root, "sub", &d), 0);
+    CHECK_EQ(set_mode(d, 0711), 0);
+    CHECK_EQ(th_mode("sub"), S_IFDIR | 0711);
+    CHECK_EQ(set_times(d, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){333, 3}), 0);
+    CHECK_EQ(th_times("sub", t), 0);
+    CHECK(t[2] == 333 && t[3] == 3);
+    inode_put(d);
+    CHECK_EQ(set_mode(root, 0750), 0);
+    CHECK_EQ(th_mode("."), S_IFDIR | 0750);
+    CHECK_EQ(root->mode, S_IFDIR | 0750);
+    CHECK_EQ(set_times(root, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){444, 0}), 0);
+    CHECK_EQ(th_times(".", t), 0);
+    CHECK_EQ(t[2], 444);
+    CHECK_EQ(set_mode(root, 0700), 0);
+
+    /* the host's errors come back: a file gone behind the inode's back */
+    CHECK_EQ(root->iops->create(root, "gone", 4, S_IFREG | 0600, 0, NULL, &v), 0);
+    CHECK_EQ(root->iops->unlink(root, "gone", 4), 0);
+    CHECK_EQ(set_mode(v, 0644), -ENOENT);
+    CHECK_EQ(set_times(v, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){1, 0}), -ENOENT);
+    CHECK_EQ(v->mode, S_IFREG | 0600);
+    inode_put(v);
+
+    /* a file the host swaps for a symlink out of the mount is not changed through it */
+    CHECK_EQ(root->iops->create(root, "victim", 6, S_IFREG | 0600, 0, NULL, &v), 0);
+    th_replace_by_link("victim", 0);
+    CHECK_EQ(set_mode(v, 0777), -EOPNOTSUPP);
+    CHECK_EQ(th_outside_mode(), S_IFREG | 0644);
+    CHECK_EQ(set_times(v, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){9, 0}), 0);
+    CHECK_EQ(th_outside_times(t), 0);
+    CHECK(t[0] == 1000 && t[2] == 2000); /* the link's own times changed, not the file's */
+    CHECK_EQ(th_times("victim", t), 0);
+    CHECK(t[2] == 9);
+    inode_put(v);
+    /* and a directory swapped for one: the host refuses to walk through it (ENOTDIR: the
+     * link itself is not a directory; walking through would have answered ENOENT) */
+    CHECK_EQ(root->iops->create(root, "vdir", 4, S_IFDIR | 0700, 0, NULL, &d), 0);
+    CHECK_EQ(d->iops->create(d, "f", 1, S_IFREG | 0600, 0, NULL, &v), 0);
+    CHECK_EQ(d->iops->unlink(d, "f", 1), 0);
+    th_replace_by_link("vdir", 1);
+    CHECK_EQ(set_mode(v, 0777), -ENOTDIR);
+    CHECK_EQ(set_times(v, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){9, 0}), -ENOTDIR);
+    inode_put(v);
+    inode_put(d);
+    CHECK_EQ(root->iops->unlink(root, "vdir", 4), 0);
+    CHECK_EQ(root->iops->unlink(root, "victim", 6), 0);
+
+    /* a host that lies: an answer outside 0 / -errno is -EIO, and the inode keeps its mode */
+    th_setattr_lies(1);
+    CHECK_EQ(set_mode(i, 0777), -EIO);
+    CHECK_EQ(i->mode, S_IFREG | 0604);
+    th_setattr_lies(-100000);
+    CHECK_EQ(set_times(i, ATTR_MTIME, (struct timespec){0, 0}, (struct timespec){9, 0}), -EIO);
+    th_setattr_lies(-EROFS);
+    CHECK_EQ(set_mode(i, 0777), -EROFS);
+    CHECK_EQ(i->mode, S_IFREG | 0604);
+    th_setattr_lies(0);
+    CHECK_EQ(set_mode(i, 0600), 0);
+    CHECK_EQ(th_mode("attr"), S_IFREG | 0600);
+
+    inode_put(i);
+    CHECK_EQ(root->iops->unlink(root, "attr", 4), 0);
 }
 
 int main(void)
@@ -282,10 +466,6 @@ int main(void)
     CHECK_EQ(i->iops->setattr(i, &ia), 0);
     CHECK_EQ(th_size("new.txt"), 2);
     CHECK_EQ(i->size, 2);
-    ia.valid = ATTR_MODE;
-    CHECK_EQ(i->iops->setattr(i, &ia), -EPERM);
-    ia.valid = ATTR_MTIME;
-    CHECK_EQ(i->iops->setattr(i, &ia), -EPERM);
     CHECK_EQ(i->iops->write(i, "xyz", 3, 1), 3);
     CHECK_EQ(i->iops->read(i, buf, sizeof(buf), 0), 4);
     CHECK(memcmp(buf, "axyz", 4) == 0);
@@ -326,6 +506,8 @@ int main(void)
     inode_put(d);
 
     CHECK_EQ(root->iops->lookup(root, "a/b", 3, &i), -EINVAL);
+
+    check_setattr(dir, root);
 
     sb->kill(sb);
     CHECK_EQ(th_count_fds(), fds_before);

@@ -1,16 +1,19 @@
 /*
  * Host side of the hostfs unit test: the boundary (ocall() calls the real host handlers of
  * src/host/ocall.c directly, as the sim platform does after switching stacks), and the
- * helpers test_hostfs.c uses to prepare and inspect the host directory. Kept apart from
- * test_hostfs.c because glibc's headers and the LibOS's uapi headers clash.
+ * helpers test_hostfs.c uses to prepare and inspect the host directory (and a file outside
+ * it), to change it behind the enclave's back, and to make the SETATTR handler lie. Kept
+ * apart from test_hostfs.c because glibc's headers and the LibOS's uapi headers clash.
  */
 #include "enclave.h"
+#include "occlum/ocall.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void ocall(long id, void *buf);
@@ -21,8 +24,14 @@ long th_size(const char *rel);
 int th_exists(const char *rel);
 int th_count_fds(void);
 void th_cleanup(void);
+int th_times(const char *rel, long long t[4]);
+int th_outside_times(long long t[4]);
+int th_outside_mode(void);
+void th_replace_by_link(const char *rel, int to_dir);
+long long th_now(void);
+void th_setattr_lies(long long ret);
 
-static char dir[64];
+static char dir[64], outside[80], outside_dir[80];
 
 /* The scheduling OCALLs' handlers live in src/host/sched.c, not linked here. */
 /* The runtime allows only the config's hostfs sources; here every directory but one. */
@@ -75,6 +84,19 @@ const char *th_make_dir(void)
     snprintf(p, sizeof(p), "%s/rel", dir);
     if (symlink("hello.txt", p))
         exit(2);
+    /* Beside the mount, never to be changed through it: a file and a directory. */
+    snprintf(outside, sizeof(outside), "%s.outside", dir);
+    snprintf(outside_dir, sizeof(outside_dir), "%s.outdir", dir);
+    FILE *f = fopen(outside, "w");
+    if (!f || fclose(f) || chmod(outside, 0644) || mkdir(outside_dir, 0755)) {
+        perror(outside);
+        exit(2);
+    }
+    struct timespec ts[2] = {{1000, 0}, {2000, 0}};
+    if (utimensat(AT_FDCWD, outside, ts, 0)) {
+        perror(outside);
+        exit(2);
+    }
     return dir;
 }
 
@@ -122,10 +144,76 @@ int th_count_fds(void)
     return n;
 }
 
+static int times_of(const char *p, long long t[4])
+{
+    struct stat st;
+    if (lstat(p, &st))
+        return -1;
+    t[0] = st.st_atim.tv_sec;
+    t[1] = st.st_atim.tv_nsec;
+    t[2] = st.st_mtim.tv_sec;
+    t[3] = st.st_mtim.tv_nsec;
+    return 0;
+}
+
+/* atime sec, nsec, mtime sec, nsec of rel itself (lstat). */
+int th_times(const char *rel, long long t[4])
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    return times_of(p, t);
+}
+
+int th_outside_times(long long t[4])
+{
+    return times_of(outside, t);
+}
+
+int th_outside_mode(void)
+{
+    struct stat st;
+    return stat(outside, &st) ? -1 : (int)st.st_mode;
+}
+
+/* The host swaps rel (a file or an empty directory) for a symlink to the outside file or
+ * directory, as a hostile host or another program could at any time. */
+void th_replace_by_link(const char *rel, int to_dir)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    if (remove(p) || symlink(to_dir ? outside_dir : outside, p)) {
+        perror(p);
+        exit(2);
+    }
+}
+
+long long th_now(void)
+{
+    return (long long)time(NULL);
+}
+
+extern void (*host_ocall_table[OCALL_COUNT])(void *buf);
+static void (*real_setattr)(void *buf);
+static long long setattr_lie;
+
+static void lying_setattr(void *buf)
+{
+    *(int64_t *)buf = setattr_lie;
+}
+
+/* From now on SETATTR changes nothing and answers `ret`; th_setattr_lies(0) ends that. */
+void th_setattr_lies(long long ret)
+{
+    if (!real_setattr)
+        real_setattr = host_ocall_table[OCALL_HOSTFS_SETATTR];
+    setattr_lie = ret;
+    host_ocall_table[OCALL_HOSTFS_SETATTR] = ret ? lying_setattr : real_setattr;
+}
+
 void th_cleanup(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", dir, outside, outside_dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
 }

@@ -468,6 +468,56 @@ static void test_hostfs_readlink(void)
     CHECK(memcmp(out, "target", 6) == 0 && out[6] == 0);
 }
 
+static void test_hostfs_setattr(void)
+{
+    struct timespec ts[2] = {{1000, 5}, {0, OCALL_UTIME_OMIT}};
+    struct ocall_utimes t;
+    char longpath[PATH_MAX + 8];
+    uint32_t mode = 0640;
+
+    /* Marshalling: flags, mode, the path, the times right after it. */
+    reset(0);
+    CHECK_EQ(host_hostfs_setattr(7, "a/b", &mode, ts), 0);
+    CHECK_EQ(last_id, OCALL_HOSTFS_SETATTR);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->dirfd, 7);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->flags, OCALL_SET_MODE | OCALL_SET_TIMES);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->mode, 0640);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->path_len, 4);
+    CHECK(strcmp((char *)HDATA, "a/b") == 0);
+    memcpy(&t, HDATA + 4, sizeof(t));
+    CHECK(t.atime_sec == 1000 && t.atime_nsec == 5 && t.mtime_nsec == OCALL_UTIME_OMIT);
+    reset(0);
+    CHECK_EQ(host_hostfs_setattr(7, "", NULL, ts), 0);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->flags, OCALL_SET_TIMES);
+    reset(0);
+    CHECK_EQ(host_hostfs_setattr(7, "f", &mode, NULL), 0);
+    CHECK_EQ(((struct ocall_hostfs *)hbuf)->flags, OCALL_SET_MODE);
+
+    /* Requests the wrapper refuses never reach the host. */
+    reset(0);
+    mode = 010000;
+    CHECK_EQ(host_hostfs_setattr(7, "f", &mode, NULL), -EINVAL);
+    CHECK_EQ(host_hostfs_setattr(7, "f", NULL, NULL), -EINVAL);
+    ts[1] = (struct timespec){1, 1000000000};
+    CHECK_EQ(host_hostfs_setattr(7, "f", NULL, ts), -EINVAL);
+    ts[1] = (struct timespec){-1, 0};
+    CHECK_EQ(host_hostfs_setattr(7, "f", NULL, ts), -EINVAL);
+    ts[1] = (struct timespec){0, OCALL_UTIME_NOW};
+    memset(longpath, 'a', sizeof(longpath));
+    longpath[PATH_MAX] = '\0';
+    CHECK_EQ(host_hostfs_setattr(7, longpath, NULL, ts), -ENAMETOOLONG);
+    CHECK_EQ(host_calls, 0);
+
+    /* Answers: 0 or -errno, anything else is a lie. */
+    mode = 0600;
+    reset(1);
+    CHECK_EQ(host_hostfs_setattr(7, "f", &mode, NULL), -EIO);
+    reset(-1 - EMAX);
+    CHECK_EQ(host_hostfs_setattr(7, "f", NULL, ts), -EIO);
+    reset(-EOPNOTSUPP);
+    CHECK_EQ(host_hostfs_setattr(7, "f", &mode, NULL), -EOPNOTSUPP);
+}
+
 int main(void)
 {
     fake_tcs.self = &fake_tcs;
@@ -484,6 +534,7 @@ int main(void)
     test_hostfs_stat();
     test_hostfs_getdents();
     test_hostfs_readlink();
+    test_hostfs_setattr();
 
     CHECK(log_lines > 0);
     printf("test_ocall: %d checks, %d failed\n", checks, failures);

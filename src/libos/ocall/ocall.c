@@ -448,3 +448,41 @@ int host_hostfs_fsync(int host_fd)
 {
     return fs_simple(OCALL_HOSTFS_FSYNC, host_fd, NULL, NULL, 0, 0, 0, "hostfs fsync");
 }
+
+/* Linux's values: the wrapper's callers use the uapi names. */
+_Static_assert(OCALL_UTIME_NOW == (1l << 30) - 1l && OCALL_UTIME_OMIT == (1l << 30) - 2l,
+               "UTIME_NOW/UTIME_OMIT");
+
+static bool utime_ok(const struct timespec *t)
+{
+    if (t->tv_nsec == OCALL_UTIME_NOW || t->tv_nsec == OCALL_UTIME_OMIT)
+        return true;
+    return time_ok(t->tv_sec, t->tv_nsec);
+}
+
+int host_hostfs_setattr(int dirfd, const char *path, const uint32_t *mode,
+                        const struct timespec *ts)
+{
+    struct ocall_utimes t;
+    int flags = 0, rc;
+
+    if (mode) {
+        if (*mode & ~07777u)
+            return -EINVAL;
+        flags |= OCALL_SET_MODE;
+    }
+    if (ts) {
+        if (!utime_ok(&ts[0]) || !utime_ok(&ts[1]))
+            return -EINVAL;
+        t = (struct ocall_utimes){ts[0].tv_sec, ts[0].tv_nsec, ts[1].tv_sec, ts[1].tv_nsec};
+        flags |= OCALL_SET_TIMES;
+    }
+    if (!flags || !path)
+        return -EINVAL;
+    rc = fs_request(dirfd, path, NULL, flags, mode ? *mode : 0, 0);
+    if (rc)
+        return rc;
+    if (ts) /* right after the path, which fs_request checked is < PATH_MAX */
+        memcpy((char *)host_data() + strlen(path) + 1, &t, sizeof(t));
+    return (int)fs_call(OCALL_HOSTFS_SETATTR, 0, "hostfs setattr");
+}

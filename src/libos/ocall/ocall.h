@@ -80,5 +80,15 @@ long host_hostfs_readlinkat(int dirfd, const char *path, char *buf, size_t len);
 int host_hostfs_symlinkat(const char *target, int dirfd, const char *path);
 int host_hostfs_ftruncate(int host_fd, uint64_t len);
 int host_hostfs_fsync(int host_fd);
+/*
+ * chmod (mode != NULL: *mode, 07777 bits only) and/or utimensat (ts != NULL: ts[0] atime,
+ * ts[1] mtime; a tv_nsec of UTIME_NOW is the host's now, UTIME_OMIT leaves that time) of
+ * `path` itself: a final symlink is not followed (its own times are set; a mode on it is
+ * -EOPNOTSUPP). A time before 1970 is -EINVAL here, since the stat check above takes one for
+ * a lie. Both NULL: -EINVAL. 0 or -errno; a failure may leave the mode changed and the times
+ * not.
+ */
+int host_hostfs_setattr(int dirfd, const char *path, const uint32_t *mode,
+                        const struct timespec *ts);
 
 #endif

@@ -18,8 +18,12 @@
  * writes go to the size the host reports just before, which is not atomic against other
  * writers of the host file.
  *
- * Not supported (logged, -EPERM): chmod/chown/utimes (no OCALL yet), hard links, device and
- * FIFO nodes, RENAME_EXCHANGE.
+ * setattr passes mode and times to the host (the path itself, never what a final symlink
+ * names); the owner stays the host user's (see check_owner), ctime the host's.
+ *
+ * Not supported (logged): changing a file's owner (-EPERM; a chown to the owner it already
+ * has succeeds), times before 1970 (-EINVAL), hard links, device and FIFO nodes (-EPERM),
+ * RENAME_EXCHANGE (-EINVAL).
  */
 #include "fs/fs_types.h"
 #include "fs/fs_uapi.h"
@@ -392,19 +396,64 @@ static int hostfs_rename(struct inode *old_dir, const char *old_name, size_t old
     return ret;
 }
 
-static int hostfs_setattr(struct inode *inode, const struct iattr *attr)
+/* Owners: the host files belong to the host user, whose ids mean nothing inside, so only a
+ * "change" to the owner the file already reports is served. */
+static int check_owner(struct inode *inode, const struct iattr *attr)
 {
-    int fd, ret;
+    struct stat st;
+    int ret = hostfs_getattr(inode, &st);
 
-    /* A truncation updates the host file's times itself, so times that come with a size
-     * change are honoured; times, mode or owner alone cannot be set (no OCALL yet). */
-    if ((attr->valid & ~(ATTR_SIZE | ATTR_ATIME | ATTR_MTIME | ATTR_CTIME)) ||
-        !(attr->valid & ATTR_SIZE)) {
-        log_info("hostfs: changing mode, owner or times of host files is not served");
+    if (ret < 0)
+        return ret;
+    if (((attr->valid & ATTR_UID) && attr->uid != st.st_uid) ||
+        ((attr->valid & ATTR_GID) && attr->gid != st.st_gid)) {
+        log_info("hostfs: changing the owner of host files is not served");
         return -EPERM;
     }
-    if (!S_ISREG(inode->mode))
+    return 0;
+}
+
+/*
+ * Mode and times go to the host in one OCALL on the inode's own path (a symlink's own times;
+ * Linux cannot chmod a symlink). A size goes by a truncation, which sets the file's times
+ * itself, so times that come with a size are the host's. ctime is always the host's. All is
+ * checked before anything changes; what the inode caches (its mode) follows the host.
+ */
+static int hostfs_setattr(struct inode *inode, const struct iattr *attr)
+{
+    const bool set_mode = attr->valid & ATTR_MODE;
+    const bool set_times = (attr->valid & (ATTR_ATIME | ATTR_MTIME)) && !(attr->valid & ATTR_SIZE);
+    const uint32_t mode = attr->mode & 07777;
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+    int fd, ret;
+
+    if (set_mode && S_ISLNK(inode->mode))
+        return -EOPNOTSUPP;
+    if ((attr->valid & ATTR_SIZE) && !S_ISREG(inode->mode))
         return -EINVAL;
+    if (attr->valid & ATTR_ATIME)
+        ts[0] = attr->atime;
+    if (attr->valid & ATTR_MTIME)
+        ts[1] = attr->mtime;
+    if (set_times && (ts[0].tv_sec < 0 || ts[1].tv_sec < 0)) {
+        log_info("hostfs: times before 1970 are not set on host files");
+        return -EINVAL;
+    }
+    if (attr->valid & (ATTR_UID | ATTR_GID)) {
+        ret = check_owner(inode, attr);
+        if (ret < 0)
+            return ret;
+    }
+    if (set_mode || set_times) {
+        ret = host_hostfs_setattr(root_fd(inode), path_of(inode), set_mode ? &mode : NULL,
+                                  set_times ? ts : NULL);
+        if (ret < 0)
+            return ret;
+        if (set_mode)
+            __atomic_store_n(&inode->mode, (inode->mode & S_IFMT) | mode, __ATOMIC_RELAXED);
+    }
+    if (!(attr->valid & ATTR_SIZE))
+        return 0;
     fd = open_once(inode, O_WRONLY);
     if (fd < 0)
         return fd;
