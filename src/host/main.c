@@ -13,6 +13,7 @@
 #include "occlum/log_level.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -100,6 +101,9 @@ int main(int argc, char **argv)
         return 2;
     }
     host_log_level = parse_log_level(getenv("OCCLUM_LOG_LEVEL"));
+    /* The LibOS applies the guest's umask to the files it creates on hostfs; the host's own
+     * must not take more bits away. */
+    umask(0);
     const char *dir = argv[1];
     char path[4096];
 

@@ -78,6 +78,8 @@ static void clean(void)
 {
     unlink(at("f"));
     unlink(at("g"));
+    unlink(at("u"));
+    rmdir(at("ud"));
     unlink(at("l"));
     rmdir(at("d"));
 }
@@ -217,6 +219,28 @@ static void test_copy(void)
     section_end();
 }
 
+/* New files get the mode asked for, less the process's umask: nothing more is taken away. */
+static void test_create_mode(void)
+{
+    section_begin("creation mode and umask");
+    mode_t old = umask(0);
+    int fd = open(at("u"), O_WRONLY | O_CREAT | O_EXCL, 0666);
+    CHECK(fd >= 0);
+    CHECK_OK(close(fd));
+    CHECK(mode_of(at("u")) == 0666);
+    CHECK_OK(mkdir(at("ud"), 0777));
+    CHECK(mode_of(at("ud")) == 0777);
+    CHECK_OK(unlink(at("u")));
+    CHECK_OK(rmdir(at("ud")));
+    umask(027);
+    fd = open(at("u"), O_WRONLY | O_CREAT | O_EXCL, 0666);
+    CHECK(fd >= 0);
+    CHECK_OK(close(fd));
+    CHECK(mode_of(at("u")) == 0640);
+    umask(old);
+    section_end();
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 || strlen(argv[1]) >= sizeof(dir) - 16) {
@@ -234,6 +258,7 @@ int main(int argc, char **argv)
     test_times();
     test_chown();
     test_copy();
+    test_create_mode();
     clean();
     CHECK(access(at("f"), F_OK) == -1 && access(at("d"), F_OK) == -1);
     return check_summary("hostfs_attr");
