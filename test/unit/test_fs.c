@@ -1015,12 +1015,14 @@ int main(void)
     th_fs = NULL;
     vfs_root = NULL;
     imagefs_unmount(sb);
+    bounce_pool_drain();
     CHECK_EQ(th_heap_live, 0);
 
     th_files = fdtable_create_stdio();
     test_corrupt(img, len);
     test_fuzz();
     fdtable_destroy(th_files);
+    bounce_pool_drain();
     CHECK_EQ(th_heap_live, 0);
     (void)ret;
 

@@ -621,6 +621,7 @@ int main(void)
     fdtable_destroy(th_files);
     fs_context_destroy(th_fs);
     vfs_unmount_all();
+    bounce_pool_drain();
     CHECK_EQ(th_heap_live, 0);
     th_close(hfd);
     free(img);

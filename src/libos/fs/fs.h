@@ -34,6 +34,8 @@ ssize_t file_pread(struct file *f, void *kbuf, size_t len, uint64_t off);
 /* Positional write (for writing back shared file mappings): -EBADF unless open for writing,
  * -ESPIPE for a file without positions. */
 ssize_t file_pwrite(struct file *f, const void *kbuf, size_t len, uint64_t off);
+/* Frees the pooled read/write bounce buffers (sys_rw.c), for leak checks in tests. */
+void bounce_pool_drain(void);
 /* Fills *st (zeroed first). 0 or -errno. */
 int file_stat(struct file *f, struct stat *st);
 /* True, with *key set, if the file's contents can never change (vfs.h: content_key). */

@@ -44,6 +44,14 @@ static char *bounce_take(void)
     return b ? b : kmalloc(BOUNCE_MAX);
 }
 
+void bounce_pool_drain(void)
+{
+    spin_lock(&pool_lock);
+    while (pooled)
+        kfree(pool[--pooled]);
+    spin_unlock(&pool_lock);
+}
+
 static void bounce_give(char *b)
 {
     spin_lock(&pool_lock);
