@@ -324,6 +324,19 @@ void *krealloc(void *p, size_t size)
     return q;
 }
 
+void *karray_grow(void *arr, size_t *cap, size_t need, size_t elem_size, size_t min_cap)
+{
+    if (need <= *cap)
+        return arr;
+    size_t n = *cap ? *cap * 2 : min_cap;
+    while (n < need)
+        n *= 2;
+    void *grown = krealloc(arr, n * elem_size);
+    if (grown)
+        *cap = n;
+    return grown;
+}
+
 size_t heap_used(void)
 {
     spin_lock(&heap_lock);

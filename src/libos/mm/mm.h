@@ -32,6 +32,10 @@ void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void *krealloc(void *p, size_t size);
 void kfree(void *p);
+/* The kmalloc'd array arr (*cap elements of elem_size bytes) grown to hold at least `need`
+ * elements, doubling from min_cap (*cap updated); arr itself if it already does; NULL if
+ * memory ran out (arr is then unchanged and still the caller's). */
+void *karray_grow(void *arr, size_t *cap, size_t need, size_t elem_size, size_t min_cap);
 /* Bytes currently allocated, for /proc/meminfo-like reports and leak tests. */
 size_t heap_used(void);
 

@@ -68,16 +68,10 @@ static bool same_key(const struct content_key *a, const struct content_key *b)
 
 static int kept_prepare(size_t extra)
 {
-    if (nkept + extra <= capkept)
-        return 0;
-    size_t cap = capkept ? capkept * 2 : 64;
-    while (cap < nkept + extra)
-        cap *= 2;
-    struct kept *k = krealloc(kept, cap * sizeof(*k));
+    struct kept *k = karray_grow(kept, &capkept, nkept + extra, sizeof(*kept), 64);
     if (!k)
         return -ENOMEM;
     kept = k;
-    capkept = cap;
     return 0;
 }
 

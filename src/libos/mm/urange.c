@@ -62,16 +62,10 @@ bool urange_contains(uint64_t addr, uint64_t len)
 
 static int ext_prepare(size_t extra)
 {
-    if (next + extra <= ncap)
-        return 0;
-    size_t cap = ncap ? ncap * 2 : 64;
-    while (cap < next + extra)
-        cap *= 2;
-    struct extent *e = krealloc(ext, cap * sizeof(*e));
+    struct extent *e = karray_grow(ext, &ncap, next + extra, sizeof(*ext), 64);
     if (!e)
         return -ENOMEM;
     ext = e;
-    ncap = cap;
     return 0;
 }
 

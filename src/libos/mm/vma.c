@@ -78,16 +78,10 @@ void vm_discard(uint64_t addr, uint64_t len)
 
 int vma_prepare(struct vm_space *vm, size_t extra)
 {
-    if (vm->n + extra <= vm->cap)
-        return 0;
-    size_t cap = vm->cap ? vm->cap * 2 : 16;
-    while (cap < vm->n + extra)
-        cap *= 2;
-    struct vma *v = krealloc(vm->v, cap * sizeof(*v));
+    struct vma *v = karray_grow(vm->v, &vm->cap, vm->n + extra, sizeof(*vm->v), 16);
     if (!v)
         return -ENOMEM;
     vm->v = v;
-    vm->cap = cap;
     return 0;
 }
 
