@@ -17,7 +17,9 @@
  * (mprotect adding PROT_WRITE clears the mark; mremap growth too). Its pages hold exactly
  * the file's bytes at its offset (zeros past the end of the file), apart from fast-path
  * rewrites, which its record remembers (VMA_PATCHED): a mapping without PROT_EXEC that adopts
- * such pages gets the file's bytes back before it can see them (vma.c).
+ * such pages gets the file's bytes back before it can see them (vma_reuse.c). An adopting
+ * mapping gives the pages their protection at first use (VMA_LAZY), since changing a present
+ * page's protection costs the host a page-table update.
  *
  * How: a kept range becomes owned by urange_reclaimable in the user-range allocator and is
  * made inaccessible (PROT_NONE); a record {range, key, file offset} says what it holds. A
