@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-OCCLUM=$PWD/$BUILD/bin/occlum
-INST=$PWD/$BUILD/demo/instance
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+OCCLUM=$BUILD/bin/occlum
+INST=$BUILD/demo/instance
 
 mkdir -p "$BUILD/demo"
 gcc -std=gnu11 -O2 -static-pie -fPIE -o "$BUILD/demo/demo" demo/demo.c
