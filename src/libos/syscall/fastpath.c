@@ -158,8 +158,8 @@ static bool write_stub(uint64_t at, uint64_t site_after, uint32_t key)
     return true;
 }
 
-/* The stub for (site_after, key), made if needed; 0 if there is none to be had. */
-static uint64_t stub_for(uint64_t site_after, uint32_t key)
+/* The stub for (site_after, key), made if needed and `create`; 0 if there is none to be had. */
+static uint64_t stub_for(uint64_t site_after, uint32_t key, bool create)
 {
     uint64_t found = 0;
     spin_lock(&fastpath_lock);
@@ -171,7 +171,7 @@ static uint64_t stub_for(uint64_t site_after, uint32_t key)
             break;
         }
         if (k->site_after == 0) {
-            if ((uint64_t)stubs_used * STUB_SIZE >= STUB_AREA)
+            if (!create || (uint64_t)stubs_used * STUB_SIZE >= STUB_AREA)
                 break;
             uint64_t at = stub_base + (uint64_t)stubs_used * STUB_SIZE;
             if (!write_stub(at, site_after, key))
@@ -449,7 +449,7 @@ static bool rewrite_mov_site(struct vm_space *vm, uint64_t rip, uint32_t nr)
     memcpy(&imm, was + 1, 4);
     if (was[0] != 0xb8 || imm != nr || was[5] != 0x0f || was[6] != 0x05)
         return false;
-    uint64_t stub = stub_for(rip, nr);
+    uint64_t stub = stub_for(rip, nr, true);
     uint8_t jmp[5];
     if (!stub || !jmp_rel32(jmp, site, stub) || code_writable(site, site + 5, true) != 0)
         return true;
@@ -474,10 +474,10 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
     if (limit < rip || memcmp((const void *)site, orig, 2) != 0)
         return false;
 
-    uint64_t stub = stub_for(rip, key);
-    if (!stub)
-        return false;
-    uint8_t was[16], jmp[5];
+    /* A stub is made only once padding is found, so sites that stay on the trap path do not
+     * use up the stub area; an existing one tells whether a jump in the padding is ours. */
+    uint64_t stub = stub_for(rip, key, false);
+    uint8_t was[16], jmp[5] = {0};
     uint64_t pad = 0, pad_end = 0, from = rip;
     enum pad_state state = PAD_OTHER;
     /* The first padding of 5 bytes or more, free or already holding this stub's jump, after
@@ -487,7 +487,7 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
      * aligned branch target, so an instruction boundary) while rel8 still reaches. */
     while (state == PAD_OTHER) {
         pad = first_exit_end(from, limit);
-        if (pad == 0 || pad - (site + 2) > 127 || !jmp_rel32(jmp, pad, stub))
+        if (pad == 0 || pad - (site + 2) > 127 || (stub && !jmp_rel32(jmp, pad, stub)))
             return false;
         for (uint64_t align = 16; align >= 8 && state == PAD_OTHER; align /= 2) {
             pad_end = ALIGN_UP(pad, align);
@@ -495,7 +495,7 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
                 continue;
             memcpy(was, (const void *)pad, pad_end - pad);
             state = padding_state(was, pad_end - pad);
-            if (state == PAD_JMP && memcmp(was, jmp, 5) != 0)
+            if (state == PAD_JMP && (!stub || memcmp(was, jmp, 5) != 0))
                 return false; /* another site's jump */
         }
         if (state == PAD_OTHER) {
@@ -507,6 +507,8 @@ static bool rewrite_via_padding(struct vm_space *vm, uint64_t rip, uint64_t site
             from = nops ? end8 : pad;
         }
     }
+    if (!stub && (!(stub = stub_for(rip, key, true)) || !jmp_rel32(jmp, pad, stub)))
+        return false;
     if (code_writable(site, pad_end, true) != 0)
         return false;
     /* The jump in the padding first: the eb must never be seen before its target exists. */
