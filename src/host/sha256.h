@@ -2,7 +2,7 @@
  * SHA-256 for the enclave measurement (enclave_load.c), using the CPU's SHA extensions when it
  * has them (SHA-NI: ~5x BearSSL's portable code, which was ~15% of `occlum run hello`) and a
  * portable implementation otherwise. Same results as any SHA-256 (test/unit/test_sha256.c
- * checks against BearSSL and the FIPS 180-2 vectors).
+ * checks both against the FIPS 180-2 vectors and against each other).
  */
 #ifndef OCCLUM_HOST_SHA256_H
 #define OCCLUM_HOST_SHA256_H

@@ -34,19 +34,7 @@ char *strncat(char *d, const char *s, size_t n);
 char *strstr(const char *h, const char *n);
 #define SYS_arch_prctl 158
 
-const char *th_make_dir(void);
-long th_read_file(const char *rel, char *buf, size_t len);
-int th_mode(const char *rel);
-long th_size(const char *rel);
-int th_exists(const char *rel);
-int th_count_fds(void);
-void th_cleanup(void);
-int th_times(const char *rel, long long t[4]);
-int th_outside_times(long long t[4]);
-int th_outside_mode(void);
-void th_replace_by_link(const char *rel, int to_dir);
-long long th_now(void);
-void th_setattr_lies(long long ret);
+#include "test_hostfs_host.h"
 
 _Static_assert(OCALL_UTIME_NOW == UTIME_NOW && OCALL_UTIME_OMIT == UTIME_OMIT, "UTIME_*");
 
